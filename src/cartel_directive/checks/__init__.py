@@ -1,0 +1,1 @@
+"""The layers of checks that ``cartel-directive validate`` runs."""

@@ -1,0 +1,252 @@
+"""Layer 2, continued: rules across columns and tables that no Table Schema can express."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
+
+from ..dates import EDTFError, edtf_bounds
+from ..derivation import DerivationError, agrees, evaluate
+from ..problems import Problem
+from ..textfold import fold
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+LAYER = "pandera"
+
+#: (prefix of the EDTF column, basis column, text column) for each date block.
+DATE_BLOCKS = {
+    "events": [("date", "date_basis")],
+    "statements": [("date", "date_basis")],
+    "statistics": [("period", "period_basis")],
+}
+#: Prefixes of the evidence blocks in each table.
+EVIDENCE_BLOCKS = {
+    "actors": [""],
+    "events": [""],
+    "statements": [""],
+    "statistics": [""],
+    "discrepancies": ["", "other_"],
+}
+
+
+def _rows(frame: pd.DataFrame, *cols: str) -> Iterator[tuple]:
+    """(row number, values...) for each row, with missing values as None."""
+
+    data = [frame[c].astype(object).where(frame[c].notna(), None).tolist() for c in cols]
+    for i, values in enumerate(zip(*data, strict=False)):
+        yield (int(frame.index[i]) + 2, *values)
+
+
+def _has(frame: pd.DataFrame, *cols: str) -> bool:
+    return all(c in frame.columns for c in cols)
+
+
+def check_dates(name: str, file: str, frame: pd.DataFrame) -> Iterator[Problem]:
+    for col, basis in DATE_BLOCKS.get(name, []):
+        start, end = f"{col}_start", f"{col}_end"
+        if not _has(frame, col, start, end, basis):
+            continue
+        for row, value, lo, hi, how in _rows(frame, col, start, end, basis):
+            lo = lo.date() if lo is not None else None
+            hi = hi.date() if hi is not None else None
+            if lo is not None and hi is not None and lo > hi:
+                yield Problem(file, row, start, f"{lo} is after {end} {hi}", LAYER)
+            if value is None:
+                for c, v in ((start, lo), (end, hi), (basis, how)):
+                    if v is not None:
+                        yield Problem(file, row, c, f"must be empty when {col} is empty", LAYER)
+                continue
+            if how is None:
+                yield Problem(file, row, basis, f"is required when {col} is given (stated or inferred)", LAYER)
+            try:
+                want_lo, want_hi = edtf_bounds(value)
+            except EDTFError as exc:
+                yield Problem(file, row, col, str(exc), LAYER)
+                continue
+            if lo != want_lo:
+                yield Problem(
+                    file,
+                    row,
+                    start,
+                    f"{lo or '(empty)'} disagrees with {col} {value!r}, whose first day is {want_lo or '(open)'}",
+                    LAYER,
+                )
+            if hi != want_hi:
+                yield Problem(
+                    file,
+                    row,
+                    end,
+                    f"{hi or '(empty)'} disagrees with {col} {value!r}, whose last day is {want_hi or '(open)'}",
+                    LAYER,
+                )
+
+
+def check_evidence_ranges(name: str, file: str, frame: pd.DataFrame, sources: pd.DataFrame | None) -> Iterator[Problem]:
+    """Offsets are ordered, lie inside the source's article body and avoid non-article spans."""
+    bodies: dict[str, tuple[int, int, list[tuple[int, int]]]] = {}
+    if sources is not None and _has(sources, "source_file", "content_start", "content_end", "non_article_spans"):
+        for _, sf, cs, ce, spans in _rows(sources, "source_file", "content_start", "content_end", "non_article_spans"):
+            if sf is None or cs is None or ce is None:
+                continue
+            bodies[sf] = (int(cs), int(ce), parse_spans(spans or ""))
+    for prefix in EVIDENCE_BLOCKS.get(name, []):
+        cols = [f"{prefix}source_file", f"{prefix}evidence", f"{prefix}evidence_start", f"{prefix}evidence_end"]
+        if not _has(frame, *cols):
+            continue
+        for row, sf, ev, s, e in _rows(frame, *cols):
+            given = [v is not None for v in (sf, ev, s, e)]
+            if prefix and any(given) and not all(given):
+                missing = [c for c, g in zip(cols, given, strict=False) if not g]
+                yield Problem(
+                    file, row, missing[0], "the other side's evidence block must be complete or wholly empty", LAYER
+                )
+                continue
+            if s is None or e is None:
+                continue
+            s, e = int(s), int(e)
+            if s >= e:
+                yield Problem(file, row, cols[2], f"{s} is not before {cols[3]} {e}", LAYER)
+                continue
+            if sf in bodies:
+                cs, ce, spans = bodies[sf]
+                if s < cs or e > ce:
+                    yield Problem(
+                        file, row, cols[2], f"span {s}-{e} lies outside the article body of {sf} ({cs}-{ce})", LAYER
+                    )
+                for a, b in spans:
+                    if s < b and a < e:
+                        yield Problem(
+                            file, row, cols[2], f"span {s}-{e} overlaps non-article text {a}-{b} of {sf}", LAYER
+                        )
+
+
+def parse_spans(text: str) -> list[tuple[int, int]]:
+    out = []
+    for part in filter(None, text.split(";")):
+        a, _, b = part.partition("-")
+        out.append((int(a), int(b)))
+    return out
+
+
+def check_sources(file: str, frame: pd.DataFrame) -> Iterator[Problem]:
+    if not _has(frame, "content_start", "content_end", "non_article_spans", "outlet", "outlet_basis"):
+        return
+    for row, cs, ce, spans, outlet, basis in _rows(
+        frame, "content_start", "content_end", "non_article_spans", "outlet", "outlet_basis"
+    ):
+        if cs is not None and ce is not None and cs >= ce:
+            yield Problem(file, row, "content_start", f"{cs} is not before content_end {ce}", LAYER)
+        for a, b in parse_spans(spans or ""):
+            if a >= b or (cs is not None and a < cs) or (ce is not None and b > ce):
+                yield Problem(file, row, "non_article_spans", f"span {a}-{b} is empty or outside the body", LAYER)
+        if (outlet is None) != (basis is None):
+            yield Problem(file, row, "outlet_basis", "must be given exactly when outlet is given", LAYER)
+
+
+def check_quotes(file: str, frame: pd.DataFrame) -> Iterator[Problem]:
+    if not _has(frame, "quote", "evidence"):
+        return
+    for row, quote, evidence in _rows(frame, "quote", "evidence"):
+        if quote is not None and evidence is not None and fold(quote) not in fold(evidence):
+            yield Problem(
+                file,
+                row,
+                "quote",
+                "is not inside evidence (the quote must be the speaker's words as they stand in the excerpt)",
+                LAYER,
+            )
+
+
+def check_statistics(file: str, frame: pd.DataFrame, raw: pd.DataFrame) -> Iterator[Problem]:
+    cols = ("stat_id", "value", "value_qualifier", "is_derived", "derivation")
+    if not _has(frame, *cols) or "value" not in raw.columns:
+        return
+    values = {
+        sid: (None if v is None else float(v)) for _, sid, v in _rows(frame, "stat_id", "value") if sid is not None
+    }
+    value_text = raw["value"].tolist()
+    for row, _sid, value, qual, derived, formula in _rows(frame, *cols):
+        if derived is None:
+            continue
+        if bool(derived) != (formula is not None):
+            yield Problem(file, row, "derivation", "must be given exactly when is_derived is true", LAYER)
+            continue
+        if (qual == "computed") != bool(derived):
+            yield Problem(file, row, "value_qualifier", "must be 'computed' exactly when is_derived is true", LAYER)
+        if (qual == "vague_quantity") != (value is None):
+            yield Problem(file, row, "value", "must be empty exactly when value_qualifier is 'vague_quantity'", LAYER)
+        if not derived or formula is None:
+            continue
+        try:
+            result = evaluate(formula, values)
+        except DerivationError as exc:
+            yield Problem(file, row, "derivation", str(exc), LAYER)
+            continue
+        if value is None or not agrees(value_text[row - 2], result):
+            yield Problem(
+                file,
+                row,
+                "value",
+                f"{value_text[row - 2] or '(empty)'} does not recompute: {formula} = {result:.6g}",
+                LAYER,
+            )
+
+
+def check_occurrences(file: str, frame: pd.DataFrame) -> Iterator[Problem]:
+    """One row per occurrence and source: two rows of one source may not share an occurrence."""
+    if not _has(frame, "occurrence_id", "source_file"):
+        return
+    seen: dict[tuple[str, str], int] = {}
+    for row, occ, sf in _rows(frame, "occurrence_id", "source_file"):
+        if occ is None or sf is None:
+            continue
+        if (occ, sf) in seen:
+            yield Problem(
+                file,
+                row,
+                "occurrence_id",
+                f"{occ} is already reported from {sf} in row {seen[(occ, sf)]}; one row per occurrence and source",
+                LAYER,
+            )
+        else:
+            seen[(occ, sf)] = row
+
+
+def check_related(
+    file: str, frame: pd.DataFrame, frames: dict[str, pd.DataFrame], pks: dict[str, list[str]]
+) -> Iterator[Problem]:
+    if "related_ids" not in frame.columns:
+        return
+    known: set[str] = set()
+    for name, df in frames.items():
+        pk = pks.get(name, [])
+        if len(pk) == 1 and pk[0] in df.columns and name != "sources":
+            known.update(df[pk[0]].dropna().astype(str))
+    for row, related in _rows(frame, "related_ids"):
+        for rid in filter(None, (related or "").split(";")):
+            if rid not in known:
+                yield Problem(file, row, "related_ids", f"{rid!r} is not an id of any table", LAYER)
+
+
+def check(
+    frames: dict[str, pd.DataFrame], raws: dict[str, pd.DataFrame], files: dict[str, str], pks: dict[str, list[str]]
+) -> list[Problem]:
+    out: list[Problem] = []
+    sources = frames.get("sources")
+    for name, frame in frames.items():
+        file = files[name]
+        out += check_dates(name, file, frame)
+        out += check_evidence_ranges(name, file, frame, sources)
+        if name == "sources":
+            out += check_sources(file, frame)
+        if name == "statements":
+            out += check_quotes(file, frame)
+        if name == "statistics":
+            out += check_statistics(file, frame, raws[name])
+        if name == "events":
+            out += check_occurrences(file, frame)
+        if name == "discrepancies":
+            out += check_related(file, frame, frames, pks)
+    return out

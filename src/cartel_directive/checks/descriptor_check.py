@@ -1,0 +1,67 @@
+"""Layer 1, standard (the part this package enforces itself): the descriptor's promises."""
+
+from __future__ import annotations
+
+from ..descriptor import TABLES, Package, file_digest
+from ..problems import Problem
+from ..resources import DESCRIPTOR
+
+LAYER = "standard"
+PROFILE = "https://datapackage.org/profiles/2.0/datapackage.json"
+
+
+def check(pkg: Package) -> list[Problem]:
+    """Resources, paths, schemas, ``bytes`` and ``hash`` as ``datapackage.json`` declares them."""
+    out: list[Problem] = []
+    d = pkg.descriptor
+    if d.get("$schema") != PROFILE:
+        out.append(Problem(DESCRIPTOR, None, "$schema", f"must be {PROFILE}", LAYER))
+    for key in ("name", "version", "licenses", "resources"):
+        if not d.get(key):
+            out.append(Problem(DESCRIPTOR, None, key, "is required by this package", LAYER))
+    names = list(pkg.resources)
+    for t in TABLES:
+        if t not in names:
+            out.append(Problem(DESCRIPTOR, None, "resources", f"has no resource {t!r}", LAYER))
+    for name, r in pkg.resources.items():
+        where = f"resources[{name}]"
+        if r.path != f"data/{name}.csv":
+            out.append(Problem(DESCRIPTOR, None, f"{where}.path", f"{r.path!r} should be 'data/{name}.csv'", LAYER))
+        if r.schema_path != f"schemas/{name}.schema.json":
+            out.append(
+                Problem(
+                    DESCRIPTOR,
+                    None,
+                    f"{where}.schema",
+                    f"{r.schema_path!r} should be 'schemas/{name}.schema.json'",
+                    LAYER,
+                )
+            )
+        if not (pkg.root / r.schema_path).is_file():
+            out.append(Problem(DESCRIPTOR, None, f"{where}.schema", f"{r.schema_path} does not exist", LAYER))
+        path = pkg.root / r.path
+        if not path.is_file():
+            out.append(Problem(r.path, None, None, "does not exist (listed in datapackage.json)", LAYER))
+            continue
+        size, digest = file_digest(path)
+        if r.descriptor.get("bytes") != size:
+            out.append(
+                Problem(
+                    r.path,
+                    None,
+                    None,
+                    f"is {size} bytes but datapackage.json says {r.descriptor.get('bytes')}: the file changed or the descriptor is stale (run `cartel-directive build`)",
+                    LAYER,
+                )
+            )
+        if r.descriptor.get("hash") != digest:
+            out.append(
+                Problem(
+                    r.path,
+                    None,
+                    None,
+                    f"has hash {digest} but datapackage.json says {r.descriptor.get('hash')}: the file changed or the descriptor is stale (run `cartel-directive build`)",
+                    LAYER,
+                )
+            )
+    return out

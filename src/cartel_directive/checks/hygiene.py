@@ -1,0 +1,116 @@
+"""Layer 4, CSV hygiene: the conventions that keep the files readable in any tool."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from ..problems import Problem
+from ..tableschema import TableSchema
+from ..textfold import MOJIBAKE
+from .rawtable import LAYER, RawTable
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029]")
+_EDGE_SPACE = re.compile(r"^\s|\s$", re.DOTALL)
+_FORMULA = re.compile(r"^[=+\-@\t\r]")
+
+
+def check_header(table: RawTable, schema: TableSchema) -> list[Problem]:
+    """The header must list the schema's fields, in the schema's order."""
+    if not table.parsed or table.header == schema.field_names:
+        return []
+    expected, got = schema.field_names, table.header
+    out = []
+    for name in expected:
+        if name not in got:
+            out.append(
+                Problem(table.file, 1, name, "column is missing from the header (the schema requires it)", LAYER)
+            )
+    for name in got:
+        if name not in expected:
+            out.append(
+                Problem(table.file, 1, name, "column is not in the schema; remove it or add it to the schema", LAYER)
+            )
+    seen = [n for n in got if n in expected]
+    if not out and seen != expected:
+        for i, (g, e) in enumerate(zip(got, expected, strict=False)):
+            if g != e:
+                out.append(
+                    Problem(
+                        table.file,
+                        1,
+                        g,
+                        f"header position {i + 1} should be {e!r}: columns must follow the schema's order",
+                        LAYER,
+                    )
+                )
+                break
+    dupes = {n for n in got if got.count(n) > 1}
+    out += [Problem(table.file, 1, n, "column appears twice in the header", LAYER) for n in sorted(dupes)]
+    return out
+
+
+def _cells(table: RawTable, schema: TableSchema) -> Iterator[Problem]:
+    text_fields = {f.name for f in schema.fields if f.type == "string"}
+    frame = table.frame
+    for name in table.header:
+        if name not in frame.columns:
+            continue
+        col = frame[name]
+        rules = [
+            (_CONTROL, "contains a control character"),
+            (_EDGE_SPACE, "has leading or trailing whitespace"),
+            (
+                MOJIBAKE,
+                "contains mojibake (a leftover of a wrong decoding, such as 'â' or 'Ă'); write the repaired characters",
+            ),
+        ]
+        if name in text_fields:
+            rules.append(
+                (
+                    _FORMULA,
+                    "starts with '=', '+', '-', '@' or a tab, which a spreadsheet would run as a formula; reword the cell",
+                )
+            )
+        for pattern, message in rules:
+            bad = col.str.contains(pattern, regex=True)
+            for i in bad[bad].index:
+                yield Problem(table.file, int(i) + 2, name, f"{message}: {_show(col.iat[i])}", LAYER)
+
+
+def _show(value: str, limit: int = 60) -> str:
+    text = value if len(value) <= limit else value[: limit - 1] + "…"
+    return repr(text)
+
+
+def check_sorted(table: RawTable, schema: TableSchema) -> list[Problem]:
+    """Rows must be sorted by the primary key (as text, column by column)."""
+    pk = [c for c in schema.primary_key if c in table.frame.columns]
+    if not pk or len(pk) != len(schema.primary_key) or len(table.frame) < 2:
+        return []
+    key = table.frame[pk[0]]
+    for c in pk[1:]:
+        key = key + "\x00" + table.frame[c]
+    values = key.to_numpy()
+    bad = (values[1:] < values[:-1]).nonzero()[0]
+    if not len(bad):
+        return []
+    i = int(bad[0]) + 1
+    return [
+        Problem(
+            table.file,
+            i + 2,
+            pk[0],
+            f"rows are not sorted by the primary key ({', '.join(pk)}): {values[i]!r} comes after {values[i - 1]!r}".replace(
+                "\\x00", ", "
+            ),
+            LAYER,
+        )
+    ]
+
+
+def check(table: RawTable, schema: TableSchema) -> list[Problem]:
+    """All hygiene checks for one parsed table."""
+    if not table.parsed:
+        return []
+    return check_header(table, schema) + list(_cells(table, schema)) + check_sorted(table, schema)

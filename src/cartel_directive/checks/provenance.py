@@ -1,0 +1,113 @@
+"""Layer 3, provenance: the archive is the one the dataset cites, and every excerpt is in it."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from ..problems import Problem
+from ..textfold import DAMAGE_PROFILES, FoldedText, matches
+from .crossfield import EVIDENCE_BLOCKS, _has, _rows
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+LAYER = "provenance"
+
+
+class Archive:
+    """The archived source texts, read once each."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self._text: dict[str, str] = {}
+
+    def raw(self, name: str) -> bytes:
+        return (self.folder / name).read_bytes()
+
+    def text(self, name: str) -> str:
+        if name not in self._text:
+            self._text[name] = self.raw(name).decode("utf-8")
+        return self._text[name]
+
+
+def check(archive: Archive, frames: dict[str, pd.DataFrame], files: dict[str, str]) -> tuple[list[Problem], int]:
+    """Check file identities and every evidence excerpt; return problems and excerpts checked."""
+    out: list[Problem] = []
+    sources = frames.get("sources")
+    sfile = files.get("sources", "data/sources.csv")
+    if sources is None or not _has(sources, "source_file", "sha256", "bytes", "encoding_damage", "content_end"):
+        return [Problem(sfile, None, None, "cannot check provenance: sources.csv could not be read", LAYER)], 0
+    profiles: dict[str, str | None] = {}
+    for row, name, sha, size, damage, content_end in _rows(
+        sources, "source_file", "sha256", "bytes", "encoding_damage", "content_end"
+    ):
+        if name is None:
+            continue
+        path = archive.folder / name
+        if not path.is_file():
+            out.append(Problem(sfile, row, "source_file", f"{name} is not in the archive {archive.folder}", LAYER))
+            continue
+        data = archive.raw(name)
+        if sha is not None and hashlib.sha256(data).hexdigest() != sha:
+            out.append(
+                Problem(
+                    sfile,
+                    row,
+                    "sha256",
+                    f"does not match the archived file {name} (SHA-256 {hashlib.sha256(data).hexdigest()}): the archive or the table was changed",
+                    LAYER,
+                )
+            )
+        if size is not None and len(data) != int(size):
+            out.append(
+                Problem(sfile, row, "bytes", f"{size} does not match the archived file's size {len(data)}", LAYER)
+            )
+        try:
+            text = archive.text(name)
+        except UnicodeDecodeError as exc:
+            out.append(Problem(sfile, row, "source_file", f"archived file {name} is not UTF-8: {exc}", LAYER))
+            continue
+        if content_end is not None and int(content_end) > len(text):
+            out.append(
+                Problem(
+                    sfile,
+                    row,
+                    "content_end",
+                    f"{content_end} is past the end of {name} ({len(text)} characters)",
+                    LAYER,
+                )
+            )
+        if damage is not None and damage not in DAMAGE_PROFILES:
+            continue
+        profiles[name] = damage
+    checked = 0
+    for table, prefixes in EVIDENCE_BLOCKS.items():
+        frame = frames.get(table)
+        if frame is None:
+            continue
+        for prefix in prefixes:
+            cols = (f"{prefix}source_file", f"{prefix}evidence", f"{prefix}evidence_start", f"{prefix}evidence_end")
+            if not _has(frame, *cols):
+                continue
+            for row, sf, ev, s, e in _rows(frame, *cols):
+                if sf is None or ev is None or s is None or e is None or sf not in profiles:
+                    continue
+                checked += 1
+                text = archive.text(sf)
+                s, e = int(s), int(e)
+                if e > len(text) or not matches(text, s, e, ev, profiles[sf]):
+                    hint = _locate(text, ev, profiles[sf])
+                    out.append(
+                        Problem(files[table], row, cols[1], f"is not the archived text of {sf} at {s}-{e}{hint}", LAYER)
+                    )
+    return out, checked
+
+
+def _locate(text: str, excerpt: str, profile: str | None) -> str:
+    hits = FoldedText.build(text, profile).find_all(excerpt)
+    if not hits:
+        return "; it occurs nowhere in that file"
+    spans = ", ".join(f"{a}-{b}" for a, b in hits[:3])
+    return f"; it occurs at {spans}: run `cartel-directive build` to recompute the offsets"

@@ -1,0 +1,27 @@
+"""Layer 1, standard: the Frictionless validator itself (``validate --with-frictionless``)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from ..problems import Problem
+from ..resources import DESCRIPTOR
+
+LAYER = "frictionless"
+
+
+def check(root: Path) -> list[Problem]:
+    """Run ``frictionless validate`` on the package and turn its errors into problems."""
+    import frictionless
+
+    report = frictionless.validate(str(root / DESCRIPTOR))
+    out: list[Problem] = []
+    for error in report.errors:
+        out.append(Problem(DESCRIPTOR, None, None, f"{error.type}: {error.message}", LAYER))
+    for task in report.tasks:
+        file = task.place if task.place else task.name
+        for error in task.errors:
+            row = getattr(error, "row_number", None)
+            column = getattr(error, "field_name", None)
+            out.append(Problem(file, row, column, f"{error.type}: {error.note or error.message}", LAYER))
+    return out

@@ -1,0 +1,64 @@
+"""The one canonical CSV dialect of this package, and atomic writes.
+
+Canonical means: UTF-8 without BOM, LF line endings, a comma delimiter, fields
+quoted only when needed (RFC 4180 minimal quoting), empty cell for missing. Writing
+unchanged rows gives identical bytes.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+import tempfile
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+
+
+def dumps(header: Sequence[str], rows: Iterable[Sequence[str]]) -> str:
+    """Serialise a header and rows of strings in the canonical dialect."""
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\n", quoting=csv.QUOTE_MINIMAL)
+    writer.writerow(header)
+    writer.writerows(rows)
+    return buf.getvalue()
+
+
+def loads(text: str) -> tuple[list[str], list[list[str]]]:
+    """Parse canonical CSV text into a header and rows of strings."""
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    rows = list(reader)
+    if not rows:
+        return [], []
+    return rows[0], rows[1:]
+
+
+def read(path: Path) -> tuple[list[str], list[list[str]]]:
+    """Read a CSV file of this package (UTF-8, no BOM)."""
+    return loads(path.read_text(encoding="utf-8"))
+
+
+def write_atomic(path: Path, data: str | bytes) -> bool:
+    """Replace ``path`` with ``data`` atomically; return whether the content changed.
+
+    The new content goes to a temporary file in the same folder, is flushed to disk,
+    then renamed over the old file, so a run killed at any point leaves either the old
+    or the new file whole, never a mix.
+    """
+    payload = data.encode("utf-8") if isinstance(data, str) else data
+    try:
+        if path.read_bytes() == payload:
+            return False
+    except FileNotFoundError:
+        pass
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(payload)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return True

@@ -1,0 +1,29 @@
+"""Problems found by the checks, and how they are printed."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, order=True)
+class Problem:
+    """One thing wrong, located as precisely as possible.
+
+    ``row`` counts like a spreadsheet and Frictionless: the header is row 1, the
+    first data row is row 2. ``row`` and ``column`` are ``None`` when the problem
+    concerns a whole file or a whole column.
+    """
+
+    file: str
+    row: int | None
+    column: str | None
+    message: str
+    layer: str = ""
+
+    def __str__(self) -> str:
+        where = self.file
+        if self.row is not None:
+            where += f":{self.row}"
+        if self.column is not None:
+            where += f":{self.column}" if self.row is not None else f"::{self.column}"
+        return f"{where}: {self.message}"

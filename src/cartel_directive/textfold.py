@@ -1,0 +1,153 @@
+"""Repair of the damaged source file, canonical folding, and locating excerpts.
+
+The provenance check compares an evidence excerpt with the archived text after two
+deterministic steps:
+
+1. **Repair** (only for a file whose ``encoding_damage`` names a profile). Profile
+   ``utf8-as-latin10-c1-lost``: the file's UTF-8 bytes were once decoded as
+   ISO-8859-16 and the C1 control characters (bytes 0x80-0x9F) were dropped. Each run
+   of characters whose ISO-8859-16 bytes form a complete UTF-8 sequence is decoded back
+   (``ĂĄ`` -> ``á``, ``Ă©`` -> ``é``). A lone ``â`` (byte 0xE2, a three-byte sequence
+   whose two continuation bytes were lost) stands for a curly quote or apostrophe that
+   can no longer be told apart; it becomes ``’``, which folding then equates with every
+   other quote mark.
+2. **Folding**: Unicode NFC; every quote mark and apostrophe becomes ``'``; every dash
+   and hyphen becomes ``-``; ``…`` becomes ``...``; every run of whitespace becomes one
+   space, and the ends are trimmed.
+
+Both steps keep a map from each folded character back to the span of the archived
+text it came from, so an excerpt found in folded text has exact offsets in the file.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+
+LATIN10_PROFILE = "utf8-as-latin10-c1-lost"
+DAMAGE_PROFILES = (LATIN10_PROFILE,)
+
+_QUOTES = "'\"‘’‚‛“”„‟′″«»‹›`´"
+_DASHES = "-‐‑‒–—―−"
+_FOLD = {ord(c): "'" for c in _QUOTES} | {ord(c): "-" for c in _DASHES} | {ord("…"): "..."}
+_WS = re.compile(r"\s+")
+
+# Characters that only appear in this package's text as leftovers of mojibake.
+MOJIBAKE = re.compile("[ĂÃÂâ\ufffd]|â€")
+
+
+class UnknownDamageProfile(ValueError):
+    pass
+
+
+def _latin10_byte(ch: str) -> int | None:
+    try:
+        b = ch.encode("iso8859_16")
+    except UnicodeEncodeError:
+        return None
+    return b[0] if len(b) == 1 else None
+
+
+def _utf8_length(lead: int) -> int:
+    if 0xC2 <= lead <= 0xDF:
+        return 2
+    if 0xE0 <= lead <= 0xEF:
+        return 3
+    if 0xF0 <= lead <= 0xF4:
+        return 4
+    return 0
+
+
+def repair_pieces(raw: str, profile: str | None) -> list[tuple[str, int, int]]:
+    """Split ``raw`` into ``(repaired text, start, end)`` pieces that cover it in order."""
+    if not profile:
+        return [(ch, i, i + 1) for i, ch in enumerate(raw)]
+    if profile != LATIN10_PROFILE:
+        raise UnknownDamageProfile(f"unknown damage profile {profile!r}; known: {', '.join(DAMAGE_PROFILES)}")
+    pieces: list[tuple[str, int, int]] = []
+    i, n = 0, len(raw)
+    while i < n:
+        lead = _latin10_byte(raw[i]) if ord(raw[i]) >= 0x80 else None
+        length = _utf8_length(lead) if lead is not None else 0
+        if length:
+            seq = bytearray([lead])  # type: ignore[list-item]
+            j = i + 1
+            while j < n and len(seq) < length:
+                b = _latin10_byte(raw[j])
+                if b is None or not 0x80 <= b <= 0xBF:
+                    break
+                seq.append(b)
+                j += 1
+            if len(seq) == length:
+                try:
+                    pieces.append((seq.decode("utf-8"), i, j))
+                    i = j
+                    continue
+                except UnicodeDecodeError:
+                    pass
+            elif lead == 0xE2 and len(seq) == 1:
+                pieces.append(("’", i, i + 1))
+                i += 1
+                continue
+        pieces.append((raw[i], i, i + 1))
+        i += 1
+    return pieces
+
+
+def repair(raw: str, profile: str | None) -> str:
+    """The repaired reading of ``raw`` under a damage profile (identity without one)."""
+    if not profile:
+        return raw
+    return "".join(p for p, _, _ in repair_pieces(raw, profile))
+
+
+def fold(text: str) -> str:
+    """Canonical folding used to compare excerpts with sources."""
+    text = unicodedata.normalize("NFC", text).translate(_FOLD)
+    return _WS.sub(" ", text).strip()
+
+
+@dataclass(frozen=True)
+class FoldedText:
+    """A source text after repair and folding, with a map back to raw offsets."""
+
+    text: str
+    starts: tuple[int, ...]
+    ends: tuple[int, ...]
+
+    @classmethod
+    def build(cls, raw: str, profile: str | None = None) -> FoldedText:
+        out: list[str] = []
+        starts: list[int] = []
+        ends: list[int] = []
+        for piece, s, e in repair_pieces(raw, profile):
+            for ch in unicodedata.normalize("NFC", piece).translate(_FOLD):
+                if ch.isspace():
+                    if out and out[-1] == " ":
+                        ends[-1] = e
+                        continue
+                    ch = " "
+                out.append(ch)
+                starts.append(s)
+                ends.append(e)
+        return cls("".join(out), tuple(starts), tuple(ends))
+
+    def find_all(self, excerpt: str, lo: int = 0, hi: int | None = None) -> list[tuple[int, int]]:
+        """Raw ``(start, end)`` spans where the folded ``excerpt`` occurs within raw range [lo, hi)."""
+        needle = fold(excerpt)
+        if not needle:
+            return []
+        hits = []
+        i = self.text.find(needle)
+        while i != -1:
+            start, end = self.starts[i], self.ends[i + len(needle) - 1]
+            if start >= lo and (hi is None or end <= hi):
+                hits.append((start, end))
+            i = self.text.find(needle, i + 1)
+        return hits
+
+
+def matches(raw: str, start: int, end: int, excerpt: str, profile: str | None) -> bool:
+    """Whether ``excerpt`` equals the archived text at ``[start, end)`` after repair and folding."""
+    return fold(repair(raw[start:end], profile)) == fold(excerpt)
