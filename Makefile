@@ -1,0 +1,16 @@
+# One entry point for the package's scripts. Each target does one step.
+SOURCES ?= ../shared/sources
+PY ?= .venv/bin/python
+CLI ?= .venv/bin/cartel-directive
+
+.PHONY: setup validate build check test
+setup:            ## create .venv and install the package with its dev tools
+	python3 -m venv .venv && $(PY) -m pip install -q -e ".[dev]"
+validate:         ## run every check, with the source archive
+	$(CLI) validate --sources $(SOURCES) --require-provenance
+build:            ## recompute offsets, sizes, hashes (atomic)
+	$(CLI) build --sources $(SOURCES)
+check:            ## fail if any generated file is stale
+	$(CLI) build --check --sources $(SOURCES)
+test:             ## the README's test command
+	bash .ci/run
