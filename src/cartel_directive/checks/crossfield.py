@@ -21,6 +21,8 @@ DATE_BLOCKS = {
     "statements": [("date", "date_basis")],
     "statistics": [("period", "period_basis")],
 }
+#: Qualifiers of statistics that carry no number.
+NO_NUMBER = ("vague_quantity", "superlative")
 #: Prefixes of the evidence blocks in each table.
 EVIDENCE_BLOCKS = {
     "actors": [""],
@@ -175,8 +177,8 @@ def check_statistics(file: str, frame: pd.DataFrame, raw: pd.DataFrame) -> Itera
             continue
         if (qual == "computed") != bool(derived):
             yield Problem(file, row, "value_qualifier", "must be 'computed' exactly when is_derived is true", LAYER)
-        if (qual == "vague_quantity") != (value is None):
-            yield Problem(file, row, "value", "must be empty exactly when value_qualifier is 'vague_quantity'", LAYER)
+        if (qual in NO_NUMBER) != (value is None):
+            yield Problem(file, row, "value", f"must be empty exactly when value_qualifier is one of {', '.join(NO_NUMBER)}", LAYER)
         if not derived or formula is None:
             continue
         try:
