@@ -11,9 +11,10 @@ table is loaded or a package validated.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
-
+TYPE_CHECKING = False  # not `from typing import ...`: importing typing alone costs more than this module
 if TYPE_CHECKING:
+    from typing import Any
+
     from .errors import (
         CartelDirectiveError,
         DataError,
