@@ -36,3 +36,74 @@ def pkg_copy(tmp_path: Path) -> Path:
     for folder in ("data", "schemas", "metadata"):
         shutil.copytree(ROOT / folder, dest / folder)
     return dest
+
+
+def _synthetic_cell(table: str, f: dict, i: int, n: int, keys: dict[tuple[str, str], list[str]], fks: dict) -> str:
+    """One made-up cell of the field's type; row n-1 leaves every optional cell empty."""
+    required = bool(f.get("constraints", {}).get("required"))
+    if i == n - 1 and not required:
+        return ""
+    if (table, f["name"]) in fks:
+        target = keys[fks[(table, f["name"])]]
+        return target[(i + 1) % len(target)]
+    enum = f.get("constraints", {}).get("enum")
+    if enum:
+        return str(enum[-1 - i % len(enum)])  # declared order differs from sorted order
+    kind = f.get("type", "string")
+    if kind == "date":
+        return f"2025-08-{i + 1:02d}"
+    if kind == "integer":
+        return str(i * 7)
+    if kind == "number":
+        return f"{i}.5"
+    if kind == "boolean":
+        return ("true", "false")[i % 2]
+    if i == 0 and not required:
+        return "“long” é " + "x" * 3000  # wider than Stata's 2045-byte str#, non-ASCII
+    return f"{table}-{f['name']}-{i:04d}"
+
+
+@pytest.fixture
+def synthetic_pkg(pkg_copy: Path) -> Path:
+    """A copy of the package whose tables hold a few made-up rows of every type.
+
+    Loader-valid (types, enums, keys, foreign keys) but not provenance-valid: for the
+    loader and the exports, so their tests never depend on the curated rows.
+    """
+    import json
+
+    from cartel_directive import csvformat
+    from cartel_directive.descriptor import TABLES, file_digest
+
+    n = 3
+    descriptor = json.loads((pkg_copy / "datapackage.json").read_text(encoding="utf-8"))
+    schemas = {t: json.loads((pkg_copy / "schemas" / f"{t}.schema.json").read_text(encoding="utf-8")) for t in TABLES}
+    fks: dict[tuple[str, str], tuple[str, str]] = {}
+    for t, s in schemas.items():
+        for fk in s.get("foreignKeys", []):
+            ref = fk["reference"]
+            fks[(t, fk["fields"][0])] = (ref.get("resource") or t, ref["fields"][0])
+    keys: dict[tuple[str, str], list[str]] = {}
+    for t in TABLES:
+        names = [f["name"] for f in schemas[t]["fields"]]
+        pk = schemas[t].get("primaryKey", [])
+        rows = []
+        for i in range(n):
+            row = []
+            for f in schemas[t]["fields"]:
+                ref = fks.get((t, f["name"]))
+                if ref is not None and ref[0] == t:  # self-reference: the next row's key
+                    row.append(f"{t}-{ref[1]}-{(i + 1) % n:04d}" if i < n - 1 else "")
+                elif ref is None and f["name"] in pk and "enum" not in f.get("constraints", {}):
+                    row.append(f"{t}-{f['name']}-{i:04d}")
+                else:
+                    row.append(_synthetic_cell(t, f, i, n, keys, fks))
+            rows.append(row)
+        for name in pk:
+            keys[(t, name)] = [r[names.index(name)] for r in rows]
+        file = pkg_copy / "data" / f"{t}.csv"
+        file.write_text(csvformat.dumps([f["name"] for f in schemas[t]["fields"]], rows), encoding="utf-8")
+        res = next(r for r in descriptor["resources"] if r["name"] == t)
+        res["bytes"], res["hash"] = file_digest(file)
+    (pkg_copy / "datapackage.json").write_text(json.dumps(descriptor, indent=2) + "\n", encoding="utf-8")
+    return pkg_copy

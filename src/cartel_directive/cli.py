@@ -7,6 +7,8 @@ import sys
 from collections.abc import Sequence
 
 from . import __version__
+from .descriptor import DescriptorError
+from .errors import CartelDirectiveError
 
 
 def _validate(args: argparse.Namespace) -> int:
@@ -47,6 +49,47 @@ def _build(args: argparse.Namespace) -> int:
     for rel in result.changed:
         print(f"rewrote {rel}")
     print(f"build done: {len(result.changed)} file(s) changed")
+    return 0
+
+
+def _info(args: argparse.Namespace) -> int:
+    from .citation import cite
+    from .loader import _names, _open, load
+
+    pkg = _open(args.package)
+    d = pkg.descriptor
+    print(f"{d.get('title', d.get('name', 'cartel-directive'))}")
+    print(f"version {pkg.version} (Python package {__version__}); files in {pkg.root}")
+    print()
+    names = _names(pkg)
+    width = max(map(len, names), default=0)
+    rows = {name: len(load(name, root=pkg.root)) for name in names}
+    print(f"tables ({sum(rows.values())} rows):")
+    for name in names:
+        print(f"  {name:<{width}}  {rows[name]:>6}  {pkg.resources[name].descriptor.get('title', '')}")
+    print()
+    print("licences:")
+    for lic in d.get("licenses", []):
+        print(f"  {lic.get('name', '?')}: {lic.get('title', lic.get('path', ''))}")
+    print()
+    print("cite as:")
+    print(f"  {cite('apa')}")
+    print("  (BibTeX: `cartel-directive cite --format bibtex`; CFF: `cartel-directive cite --format cff`)")
+    return 0
+
+
+def _cite(args: argparse.Namespace) -> int:
+    from .citation import cite
+
+    print(cite(args.format))
+    return 0
+
+
+def _export(args: argparse.Namespace) -> int:
+    from .exports import export
+
+    for file in export(args.format, args.out, root=args.package):
+        print(f"wrote {file}")
     return 0
 
 
@@ -91,6 +134,45 @@ def parser() -> argparse.ArgumentParser:
     b.add_argument("--sources", metavar="DIR", help="the source archive (default: $CARTEL_DIRECTIVE_SOURCES)")
     b.add_argument("--check", action="store_true", help="write nothing; exit 1 if any file is stale")
     b.set_defaults(func=_build)
+
+    package_help = "datapackage.json or its folder (default: the installed package's data)"
+    i = sub.add_parser(
+        "info",
+        help="show the tables, their row counts, the version, licences and how to cite",
+        description="Summarise the data package: each table with its row count and title, the version, "
+        "the licences of data and code, and a citation. Every data file is checked against "
+        "datapackage.json's SHA-256 first.",
+    )
+    i.add_argument("--package", metavar="PATH", help=package_help)
+    i.set_defaults(func=_info)
+
+    c = sub.add_parser(
+        "cite",
+        help="print a citation (BibTeX, APA or CFF) generated from CITATION.cff",
+        description="Print how to cite the dataset, generated from the CITATION.cff shipped with the package.",
+    )
+    c.add_argument(
+        "--format",
+        choices=("bibtex", "apa", "cff"),
+        default="apa",
+        help="bibtex: a @misc entry; apa: an APA 7 reference; cff: CITATION.cff itself (default: apa)",
+    )
+    c.set_defaults(func=_cite)
+
+    e = sub.add_parser(
+        "export",
+        help="write the tables as Parquet, SQLite, Stata or Excel files",
+        description="Write every table, typed as the loader types it, into DIR: "
+        "parquet (one <table>.parquet each, loader dtypes kept), "
+        "sqlite (cartel-directive.sqlite with primary keys, foreign keys and enum checks declared), "
+        "stata (one <table>.dta each, format 118: value labels for enums, variable labels from the "
+        "schema titles), xlsx (cartel-directive.xlsx, one sheet per table plus a 'fields' codebook). "
+        "parquet needs pyarrow and xlsx needs openpyxl: pip install 'cartel-directive[export]'.",
+    )
+    e.add_argument("--format", required=True, choices=("parquet", "sqlite", "stata", "xlsx"), help="the file format")
+    e.add_argument("--out", required=True, metavar="DIR", help="folder to write into (created if needed)")
+    e.add_argument("--package", metavar="PATH", help=package_help)
+    e.set_defaults(func=_export)
     return p
 
 
@@ -101,6 +183,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
+    except CartelDirectiveError as exc:  # a problem the user can act on, already one clear line
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    except (DescriptorError, OSError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
     except Exception as exc:  # last resort: one clear line, never a traceback
         print(f"error: {type(exc).__name__}: {exc}", file=sys.stderr)
         return 2

@@ -1,0 +1,31 @@
+"""Errors the loader, the exports and the command line raise for a person to act on.
+
+Each message is one line that names the file or table concerned; the command line
+prints it after ``error:`` and exits non-zero, without a traceback.
+"""
+
+from __future__ import annotations
+
+
+class CartelDirectiveError(Exception):
+    """Base class: something the user can fix (a name, a file, a missing extra)."""
+
+
+class UnknownTableError(CartelDirectiveError, LookupError):
+    """The table name is not one of the package's resources."""
+
+
+class IntegrityError(CartelDirectiveError):
+    """A data file's size or SHA-256 does not match ``datapackage.json``."""
+
+
+class DataError(CartelDirectiveError):
+    """A data file cannot be read as its Table Schema declares (bad CSV, header, type or enum value)."""
+
+
+class ValidationError(CartelDirectiveError):
+    """``load(..., validate=True)``: the pandera schemas found problems."""
+
+
+class MissingExtraError(CartelDirectiveError):
+    """An optional dependency (the ``export`` extra) is not installed."""

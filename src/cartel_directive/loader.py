@@ -1,0 +1,231 @@
+"""Load the tables as typed pandas DataFrames.
+
+Every function reads the installed package by default (``root=None``): the data
+shipped in the wheel, or the repository for an editable install. Pass ``root`` (a
+``datapackage.json`` or its folder) to read another copy. Before a data file is
+read or its path returned, its size and SHA-256 are checked against
+``datapackage.json``.
+
+dtypes come from the Table Schemas through :func:`cartel_directive.typing_.convert`,
+the same code path as the validator: ``date`` -> ``datetime64[ns]``, ``integer`` ->
+``Int64``, ``number`` -> ``Float64``, ``boolean`` -> ``boolean``, ``string`` ->
+``string``; a field with an ``enum`` constraint becomes an ordered categorical whose
+categories are the declared values in the declared order. The primary key stays a
+column; the index is a plain ``RangeIndex``.
+"""
+
+from __future__ import annotations
+
+import copy
+import os
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from .descriptor import TABLES, Package, file_digest
+from .errors import DataError, IntegrityError, UnknownTableError, ValidationError
+from .resources import bundled_root
+from .tableschema import Field, TableSchema
+
+if TYPE_CHECKING:
+    import frictionless
+    import pandas as pd
+
+    from .checks.rawtable import RawTable
+
+Root = str | os.PathLike[str] | None
+
+#: How many problems an error message lists before saying "and N more".
+_SHOWN = 5
+
+
+def _open(root: Root) -> Package:
+    return Package.open(bundled_root() if root is None else root)
+
+
+def _names(pkg: Package) -> list[str]:
+    """Table names in dependency order, then any extra resources."""
+    return [t for t in TABLES if t in pkg.resources] + [t for t in pkg.resources if t not in TABLES]
+
+
+def _check_name(pkg: Package, table: str) -> None:
+    if table not in pkg.resources:
+        raise UnknownTableError(f"unknown table {table!r}; the tables are: {', '.join(_names(pkg))}")
+
+
+def _verified_file(pkg: Package, table: str) -> Path:
+    """The table's CSV file, after checking its size and SHA-256 against the descriptor."""
+    _check_name(pkg, table)
+    res = pkg.resources[table]
+    file = pkg.root / res.path
+    expected_hash, expected_bytes = res.descriptor.get("hash"), res.descriptor.get("bytes")
+    if not file.is_file():
+        raise IntegrityError(f"{file}: missing; the package is incomplete (reinstall cartel-directive)")
+    if not expected_hash:
+        raise IntegrityError(f"{file}: datapackage.json records no hash for {table!r}, so it cannot be verified")
+    size, digest = file_digest(file)
+    if digest != expected_hash or (expected_bytes is not None and size != expected_bytes):
+        raise IntegrityError(
+            f"{file}: does not match datapackage.json ({size} bytes, {digest}; expected "
+            f"{expected_bytes} bytes, {expected_hash}): the file was modified or truncated "
+            "(reinstall cartel-directive, or run `cartel-directive build` after an intended edit)"
+        )
+    return file
+
+
+def _fail(cls: type[Exception], problems: list[Any]) -> None:
+    if problems:
+        shown = "; ".join(str(p) for p in problems[:_SHOWN])
+        more = f" (and {len(problems) - _SHOWN} more)" if len(problems) > _SHOWN else ""
+        raise cls(shown + more)
+
+
+def _typed(pkg: Package, table: str) -> tuple[RawTable, pd.DataFrame]:
+    """The parsed file and the table with every column converted to its schema type (enums still strings)."""
+    from .checks import frames, rawtable
+
+    file = _verified_file(pkg, table)
+    schema = pkg.schemas[table]
+    rel = pkg.resources[table].path
+    raw, problems = rawtable.parse(table, rel, file.read_bytes())
+    _fail(DataError, problems)
+    if raw.header != schema.field_names:
+        raise DataError(f"{rel}:1: the header {raw.header} is not the schema's fields {schema.field_names}")
+    typed, type_errors = frames.typed_frame(raw, schema)
+    _fail(DataError, type_errors)
+    return raw, typed
+
+
+def _categories(f: Field) -> pd.Index:
+    import pandas as pd
+
+    from .typing_ import convert
+
+    values, _ = convert(f, pd.Series([str(v) for v in f.enum or []], dtype="str"))
+    return pd.Index(values.tolist())  # pandas' default dtype for the values, as a Parquet round trip gives
+
+
+def _with_categoricals(typed: pd.DataFrame, schema: TableSchema, rel: str) -> pd.DataFrame:
+    import pandas as pd
+
+    out = typed.copy()
+    for f in schema.fields:
+        if f.enum is None:
+            continue
+        cats = _categories(f)
+        col = typed[f.name]
+        outside = col.notna() & ~col.isin(cats)
+        if outside.any():
+            i = int(outside.to_numpy().nonzero()[0][0])
+            raise DataError(
+                f"{rel}:{i + 2}:{f.name}: {col.iat[i]!r} is not one of the allowed values: "
+                + ", ".join(map(str, f.enum))
+            )
+        out[f.name] = pd.Categorical(col, categories=cats, ordered=True)
+    return out
+
+
+def _pandera_problems(pkg: Package, raw: RawTable, typed: pd.DataFrame) -> list[Any]:
+    from .checks import frames
+
+    table = raw.name
+    schema = pkg.schemas[table]
+    targets = {fk.resource for fk in schema.foreign_keys if fk.resource != table and fk.resource in pkg.resources}
+    frames_ = {name: _typed(pkg, name)[1] for name in targets}
+    frames_[table] = typed
+    return frames.check(raw, schema, typed, frames_, pkg.schemas, [])
+
+
+def load(table: str, validate: bool = False, *, root: Root = None) -> pd.DataFrame:
+    """Return one table as a DataFrame typed from its Table Schema.
+
+    ``validate=True`` also runs the table's pandera schema (types, constraints,
+    uniqueness, primary and foreign keys) and raises :class:`ValidationError` on
+    any problem. A file that does not match the descriptor's SHA-256 raises
+    :class:`IntegrityError`; an unknown name raises :class:`UnknownTableError`.
+
+    >>> import cartel_directive as cd
+    >>> events = cd.load("events")
+    >>> str(events["date_start"].dtype), str(events["evidence_start"].dtype)
+    ('datetime64[ns]', 'Int64')
+    >>> events["event_type"].cat.ordered, events["event_type"].cat.categories[0]
+    (True, 'designation')
+    >>> list(events.columns[:2])
+    ['event_id', 'occurrence_id']
+    """
+    pkg = _open(root)
+    _check_name(pkg, table)
+    raw, typed = _typed(pkg, table)
+    if validate:
+        _fail(ValidationError, _pandera_problems(pkg, raw, typed))
+    return _with_categoricals(typed, pkg.schemas[table], pkg.resources[table].path)
+
+
+def load_all(validate: bool = False, *, root: Root = None) -> dict[str, pd.DataFrame]:
+    """Return every table, keyed by name, in dependency order (see :func:`load`).
+
+    >>> import cartel_directive as cd
+    >>> list(cd.load_all())[:3]
+    ['sources', 'actors', 'events']
+    """
+    pkg = _open(root)
+    return {name: load(name, validate=validate, root=pkg.root) for name in _names(pkg)}
+
+
+def tables(*, root: Root = None) -> dict[str, str]:
+    """Table name -> one-line description (the resource's description in ``datapackage.json``).
+
+    >>> import cartel_directive as cd
+    >>> "statements" in cd.tables()
+    True
+    """
+    pkg = _open(root)
+    out = {}
+    for name in _names(pkg):
+        d = pkg.resources[name].descriptor
+        out[name] = " ".join(str(d.get("description") or d.get("title") or "").split())
+    return out
+
+
+def path(table: str, *, root: Root = None) -> Path:
+    """The table's CSV file, for people who want the raw file (its SHA-256 is checked first).
+
+    >>> import cartel_directive as cd
+    >>> cd.path("events").name
+    'events.csv'
+    """
+    return _verified_file(_open(root), table)
+
+
+def schema(table: str, *, root: Root = None) -> dict[str, Any]:
+    """The table's Frictionless Table Schema as a dict (a copy of ``schemas/<table>.schema.json``).
+
+    >>> import cartel_directive as cd
+    >>> cd.schema("events")["primaryKey"]
+    ['event_id']
+    """
+    pkg = _open(root)
+    _check_name(pkg, table)
+    return copy.deepcopy(pkg.schemas[table].descriptor)
+
+
+def package(*, root: Root = None) -> frictionless.Package:
+    """The whole data package as a :class:`frictionless.Package` (no network is used).
+
+    >>> import cartel_directive as cd
+    >>> cd.package().get_resource("events").path
+    'data/events.csv'
+    """
+    import frictionless
+
+    pkg = _open(root)
+    return frictionless.Package(str(pkg.root / "datapackage.json"))
+
+
+def version(*, root: Root = None) -> str:
+    """The data package's version, as ``datapackage.json`` records it.
+
+    >>> import cartel_directive as cd
+    >>> cd.version() == cd.__version__
+    True
+    """
+    return _open(root).version

@@ -1,0 +1,121 @@
+"""CITATION.cff is valid CFF 1.2.0, the citations generated from it parse, and one version rules them all."""
+
+from __future__ import annotations
+
+import json
+import tomllib
+from importlib.metadata import version as dist_version
+from pathlib import Path
+
+import bibtexparser
+import jsonschema
+import pytest
+import yaml
+
+from cartel_directive import citation
+
+CFF_SCHEMA = Path(__file__).parent / "external" / "citation-cff-1.2.0.schema.json"
+
+
+def _validator() -> jsonschema.Draft7Validator:
+    schema = json.loads(CFF_SCHEMA.read_text(encoding="utf-8"))
+    jsonschema.Draft7Validator.check_schema(schema)
+    return jsonschema.Draft7Validator(schema, format_checker=jsonschema.Draft7Validator.FORMAT_CHECKER)
+
+
+def test_citation_cff_is_valid_cff_1_2_0(root: Path) -> None:
+    cff = citation.read_cff(root)
+    errors = [f"{list(e.path)}: {e.message}" for e in _validator().iter_errors(cff)]
+    assert not errors, errors
+    assert cff["cff-version"] == "1.2.0"
+    assert cff["type"] == "dataset"
+    assert cff["license"] == "CC-BY-4.0"
+    assert cff["authors"] == [{"name": "The cartel-directive curators"}]
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"cff-version": "1.1.0"},
+        {"authors": []},
+        {"doi": "https://doi.org/10.1234/x"},  # a resolver URL is not a DOI
+        {"date-released": "2025-13-01"},
+        {"licence": "CC-BY-4.0"},  # unknown key
+    ],
+)
+def test_the_validator_rejects_invalid_cff(root: Path, change: dict) -> None:
+    cff = {**citation.read_cff(root), **change}
+    assert list(_validator().iter_errors(cff))
+
+
+def test_no_invented_identifiers(root: Path) -> None:
+    cff = citation.read_cff(root)
+    assert not {"doi", "url", "repository-code", "identifiers", "date-released"} & set(cff)
+
+
+def test_one_version_everywhere(root: Path) -> None:
+    v = tomllib.loads((root / "pyproject.toml").read_text(encoding="utf-8"))["project"]["version"]
+    assert json.loads((root / "datapackage.json").read_text(encoding="utf-8"))["version"] == v
+    assert yaml.safe_load((root / "CITATION.cff").read_text(encoding="utf-8"))["version"] == v
+    assert dist_version("cartel-directive") == v
+    assert str(citation.read_cff()["version"]) == v  # the installed package's copy
+
+
+def test_title_and_keywords_agree_with_the_descriptor(root: Path) -> None:
+    cff = citation.read_cff(root)
+    d = json.loads((root / "datapackage.json").read_text(encoding="utf-8"))
+    assert cff["title"] == d["title"]
+    assert set(d["keywords"]) <= set(cff["keywords"])
+
+
+def test_bibtex_parses_with_bibtexparser() -> None:
+    lib = bibtexparser.parse_string(citation.cite("bibtex"))
+    assert not lib.failed_blocks
+    (entry,) = lib.entries
+    cff = citation.read_cff()
+    assert entry.entry_type == "misc"
+    assert entry.fields_dict["version"].value == str(cff["version"])
+    assert entry.fields_dict["author"].value == "{The cartel-directive curators}"
+    assert "doi" not in entry.fields_dict and "url" not in entry.fields_dict and "year" not in entry.fields_dict
+
+
+def test_bibtex_escapes_special_characters() -> None:
+    text = citation.bibtex({"title": "50% of A & B_c {x}", "version": "1", "authors": [{"name": "R&D #1"}]})
+    lib = bibtexparser.parse_string(text)
+    assert not lib.failed_blocks
+    assert lib.entries[0].fields_dict["title"].value == r"{50\% of A \& B\_c \{x\}}"
+
+
+def test_apa_and_cff_formats() -> None:
+    cff = citation.read_cff()
+    apa = citation.cite("apa")
+    assert apa.startswith("The cartel-directive curators. (n.d.). ")
+    assert f"(Version {cff['version']}) [Data set]." in apa
+    assert yaml.safe_load(citation.cite("cff")) == yaml.safe_load(citation.cff_path().read_text(encoding="utf-8"))
+
+
+def test_person_authors_and_release_date() -> None:
+    cff = {
+        "title": "T",
+        "version": "2.0.0",
+        "type": "dataset",
+        "date-released": "2026-01-31",
+        "doi": "10.5281/zenodo.1",
+        "authors": [{"given-names": "Ana", "family-names": "Pérez"}, {"name": "A team"}],
+    }
+    assert (
+        citation.apa(cff)
+        == "Pérez, Ana, & A team. (2026). T (Version 2.0.0) [Data set]. https://doi.org/10.5281/zenodo.1"
+    )
+    entry = bibtexparser.parse_string(citation.bibtex(cff)).entries[0]
+    assert entry.fields_dict["author"].value == "Pérez, Ana and {A team}"
+    assert entry.fields_dict["year"].value == "2026"
+
+
+def test_changelog_has_data_and_code_sections_and_the_policy(root: Path) -> None:
+    text = (root / "CHANGELOG.md").read_text(encoding="utf-8")
+    v = tomllib.loads((root / "pyproject.toml").read_text(encoding="utf-8"))["project"]["version"]
+    assert f"## [{v}]" in text
+    assert "### Data" in text and "### Code" in text
+    for word in ("patch", "minor", "major"):
+        assert word in text.lower()
