@@ -3,7 +3,7 @@ SOURCES ?= ../shared/sources
 PY ?= .venv/bin/python
 CLI ?= .venv/bin/cartel-directive
 
-.PHONY: setup validate build check test
+.PHONY: setup validate build check test smoke
 setup:            ## create .venv and install the package with its dev tools
 	python3 -m venv .venv && $(PY) -m pip install -q -e ".[dev]"
 validate:         ## run every check, with the source archive
@@ -14,3 +14,5 @@ check:            ## fail if any generated file is stale
 	$(CLI) build --check --sources $(SOURCES)
 test:             ## the README's test command
 	bash .ci/run
+smoke:            ## build the wheel, install it in a fresh venv, smoke-test it
+	bash scripts/smoke_wheel.sh
