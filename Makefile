@@ -14,3 +14,9 @@ check:            ## fail if any generated file is stale
 	$(CLI) build --check --sources $(SOURCES)
 test:             ## the README's test command
 	bash .ci/run
+
+.PHONY: docs docs-check
+docs:             ## regenerate the codebook, the README table of tables, the datasheet counts and the figures
+	$(PY) scripts/docs.py && $(PY) scripts/figures.py
+docs-check:       ## fail if any generated document or figure is stale
+	$(PY) scripts/docs.py --check && $(PY) scripts/figures.py --check
