@@ -16,3 +16,9 @@ test:             ## the README's test command
 	bash .ci/run
 smoke:            ## build the wheel, install it in a fresh venv, smoke-test it
 	bash scripts/smoke_wheel.sh
+
+.PHONY: docs docs-check
+docs:             ## regenerate the codebook, the README table of tables, the datasheet counts and the figures
+	$(PY) scripts/docs.py && $(PY) scripts/figures.py
+docs-check:       ## fail if any generated document or figure is stale
+	$(PY) scripts/docs.py --check && $(PY) scripts/figures.py --check

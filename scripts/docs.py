@@ -1,0 +1,399 @@
+"""Generate the codebook, the README's table of tables and the datasheet's numbers.
+
+Everything comes from the Table Schemas, ``datapackage.json`` and the data, so the
+documentation cannot drift from the package:
+
+- ``docs/codebook.md`` (whole file);
+- ``README.md``: only the block between ``<!-- tables:start ... -->`` and ``<!-- tables:end -->``;
+- ``docs/datasheet.md``: only the block between ``<!-- composition:start ... -->`` and
+  ``<!-- composition:end -->``.
+
+Usage: ``python scripts/docs.py`` writes the files that changed; ``--check`` writes
+nothing and exits 1 when any of them is stale. The output is deterministic.
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import sys
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from cartel_directive.tableschema import Field, TableSchema
+from tabledata import ROOT, TABLES, Package, load_raw, open_package
+
+COMMAND = "python scripts/docs.py"
+CODEBOOK = Path("docs/codebook.md")
+README = Path("README.md")
+DATASHEET = Path("docs/datasheet.md")
+EXAMPLE_MAX = 48
+SOURCE_TAG = re.compile(r"^([0-9]{3})_")
+
+
+class DocsError(Exception):
+    """The schemas or a target file are not in the shape the generator needs."""
+
+
+# ---------------------------------------------------------------- Markdown helpers
+
+
+def code(text: str) -> str:
+    """``text`` as a Markdown code span, safe for any backticks inside it."""
+    ticks = max((len(m) for m in re.findall(r"`+", text)), default=0)
+    fence = "`" * (ticks + 1)
+    pad = " " if text.startswith("`") or text.endswith("`") else ""
+    return f"{fence}{pad}{text}{pad}{fence}"
+
+
+def cell(text: str) -> str:
+    """Text made safe for one cell of a Markdown table."""
+    return " ".join(text.split()).replace("|", "\\|")
+
+
+def table(header: Sequence[str], rows: Iterable[Sequence[str]], align: str = "") -> list[str]:
+    """A Markdown table; ``align`` holds one letter per column (``l`` or ``r``)."""
+    align = align or "l" * len(header)
+    rule = ["---:" if a == "r" else "---" for a in align]
+    lines = ["| " + " | ".join(header) + " |", "| " + " | ".join(rule) + " |"]
+    lines += ["| " + " | ".join(cell(c) for c in row) + " |" for row in rows]
+    return lines
+
+
+def truncate(text: str, limit: int = EXAMPLE_MAX) -> str:
+    """``text`` on one line, cut to ``limit`` characters with an ellipsis."""
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def source_tag(source_file: str) -> str:
+    """The three-digit prefix that names an archived file (``001``)."""
+    m = SOURCE_TAG.match(source_file)
+    return m.group(1) if m else source_file
+
+
+# ---------------------------------------------------------------- schema reading
+
+
+@dataclass(frozen=True)
+class Documented:
+    """A field's description split into its prose and the meaning of each enum value."""
+
+    prose: str
+    meanings: dict[str, str]
+
+
+def split_enum(field: Field) -> Documented:
+    """Parse "Values: `a`: meaning; `b`: meaning." out of a field description.
+
+    Every enum value must have its meaning in the description; a missing one is an error.
+    """
+    text = field.description
+    if not field.enum:
+        return Documented(text, {})
+    marks = {v: text.find(f"`{v}`:") for v in field.enum}
+    missing = [v for v, at in marks.items() if at < 0]
+    if missing:
+        raise DocsError(f"field {field.name!r}: the description gives no meaning for {', '.join(missing)}")
+    order = sorted(marks.values())
+    meanings = {}
+    for value, at in marks.items():
+        start = at + len(value) + 3
+        nxt = [o for o in order if o > at]
+        end = nxt[0] if nxt else len(text)
+        meanings[value] = text[start:end].strip().rstrip(";.").strip()
+    prose = text[: order[0]].strip()
+    prose = re.sub(r"\s*Values:\s*$", "", prose).strip()
+    return Documented(prose, meanings)
+
+
+def constraint_text(field: Field) -> str:
+    """Pattern, bounds and lengths of a field, in words."""
+    c = field.constraints
+    parts = []
+    if "pattern" in c:
+        parts.append(f"pattern {code(c['pattern'])}")
+    for key, label in (
+        ("minimum", "min"),
+        ("maximum", "max"),
+        ("minLength", "min length"),
+        ("maxLength", "max length"),
+    ):
+        if key in c:
+            parts.append(f"{label} {c[key]}")
+    if field.enum:
+        n = len(field.enum)
+        parts.append(f"enum ({n} value{'s' if n > 1 else ''}, below)")
+    return "; ".join(parts)
+
+
+def is_unique(schema: TableSchema, field: Field) -> bool:
+    return bool(field.constraints.get("unique")) or schema.primary_key == [field.name]
+
+
+def keys_text(fields: Sequence[str]) -> str:
+    return " + ".join(code(f) for f in fields)
+
+
+def foreign_keys(schema: TableSchema) -> list[str]:
+    out = []
+    for fk in schema.foreign_keys:
+        target = ", ".join(f"{fk.resource}.{f}" for f in fk.reference_fields)
+        same = " (same table)" if fk.resource == schema.name else ""
+        out.append(f"{keys_text(fk.fields)} → {code(target)}{same}")
+    return out
+
+
+def referenced_by(pkg: Package, name: str) -> list[str]:
+    out = []
+    for other in TABLES:
+        for fk in pkg.schemas[other].foreign_keys:
+            if fk.resource == name and other != name:
+                out.append(code(f"{other}." + ", ".join(fk.fields)))
+    return out
+
+
+# ---------------------------------------------------------------- data facts
+
+
+def sorted_by_key(df: pd.DataFrame, schema: TableSchema) -> pd.DataFrame:
+    return df.sort_values(schema.primary_key, kind="stable") if schema.primary_key else df
+
+
+def example(df: pd.DataFrame, column: str) -> str:
+    """First non-empty value of ``column`` (``df`` in primary-key order), shortened."""
+    filled = df.loc[df[column] != "", column]
+    return code(truncate(filled.iloc[0])) if len(filled) else ""
+
+
+@dataclass(frozen=True)
+class Facts:
+    """What the generator needs from one table: its schema and its rows as strings."""
+
+    name: str
+    schema: TableSchema
+    rows: pd.DataFrame
+    path: str
+    title: str
+
+
+def facts(pkg: Package) -> list[Facts]:
+    out = []
+    for name in TABLES:
+        schema = pkg.schemas[name]
+        rows = sorted_by_key(load_raw(name, pkg), schema)
+        res = pkg.resources[name]
+        out.append(Facts(name, schema, rows, res.path, str(res.descriptor.get("title", name))))
+    return out
+
+
+# ---------------------------------------------------------------- codebook
+
+
+def column_overview(t: Facts) -> list[str]:
+    rows = []
+    for f in t.schema.fields:
+        filled = int((t.rows[f.name] != "").sum())
+        rows.append(
+            [
+                code(f.name),
+                f.title,
+                f.type,
+                "yes" if f.required else "",
+                "yes" if is_unique(t.schema, f) else "",
+                constraint_text(f),
+                f.unit or "",
+                f"{filled}/{len(t.rows)}",
+                example(t.rows, f.name),
+            ]
+        )
+    header = ["Column", "Title", "Type", "Required", "Unique", "Constraints", "Unit", "Filled", "Example"]
+    return table(header, rows, "lllllllrl")
+
+
+def column_detail(t: Facts, f: Field) -> list[str]:
+    doc = split_enum(f)
+    lines = [f"#### `{t.name}.{f.name}`", "", f"**{f.title}** ({f.type}). {doc.prose}", ""]
+    if doc.meanings:
+        counts = t.rows[f.name].value_counts()
+        rows = [[code(v), m, str(int(counts.get(v, 0)))] for v, m in doc.meanings.items()]
+        lines += [*table(["Value", "Meaning", "Rows"], rows, "llr"), ""]
+    return lines
+
+
+def table_section(pkg: Package, t: Facts) -> list[str]:
+    fks = foreign_keys(t.schema) or ["none"]
+    refs = referenced_by(pkg, t.name) or ["none"]
+    schema_path = pkg.resources[t.name].schema_path
+    lines = [
+        f"## {t.name}",
+        "",
+        f"**{t.title}.** {t.schema.description}",
+        "",
+        f"- **File**: [`{t.path}`](../{t.path}), {len(t.rows)} rows; schema [`{schema_path}`](../{schema_path})",
+        f"- **Primary key**: {keys_text(t.schema.primary_key) or 'none'}",
+        f"- **Foreign keys**: {'; '.join(fks)}",
+        f"- **Referenced by**: {', '.join(refs)}",
+        "",
+    ]
+    lines += [*column_overview(t), ""]
+    for f in t.schema.fields:
+        lines += column_detail(t, f)
+    return lines
+
+
+def codebook(pkg: Package, tables: list[Facts]) -> str:
+    total = sum(len(t.rows) for t in tables)
+    name = pkg.descriptor.get("name", "")
+    lines = [
+        f"<!-- generated by scripts/docs.py from the Table Schemas, datapackage.json and data/: do not edit; regenerate with `{COMMAND}` -->",
+        "",
+        "# Codebook",
+        "",
+        f"{name} {pkg.version}: {len(tables)} tables, {total} rows. Generated from `schemas/*.schema.json`"
+        " (the single source of truth), `datapackage.json` and `data/*.csv`.",
+        "",
+        "How to read it: a missing value is an empty cell. *Required* columns are never empty;"
+        " *Unique* columns never repeat a value. *Filled* counts the non-empty cells."
+        " *Example* is the first non-empty value in primary-key order, shortened to"
+        f" {EXAMPLE_MAX} characters. Patterns must match the whole value. Dates are ISO 8601"
+        " (`YYYY-MM-DD`); `date`/`period` columns hold EDTF strings. Offsets count Unicode code"
+        " points of the archived file decoded as UTF-8, 0-based, end exclusive.",
+        "",
+        *table(
+            ["Table", "Title", "Rows", "Primary key"],
+            [[f"[{t.name}](#{t.name})", t.title, str(len(t.rows)), keys_text(t.schema.primary_key)] for t in tables],
+            "llrl",
+        ),
+        "",
+    ]
+    for t in tables:
+        lines += table_section(pkg, t)
+    return "\n".join(lines).rstrip() + "\n"
+
+
+# ---------------------------------------------------------------- README and datasheet blocks
+
+
+def readme_tables(tables: list[Facts]) -> str:
+    rows = [
+        [f"[`{t.name}`]({t.path})", t.schema.description, str(len(t.rows)), keys_text(t.schema.primary_key)]
+        for t in tables
+    ]
+    lines = [
+        *table(["Table", "Description", "Rows", "Primary key"], rows, "llrl"),
+        "",
+        "Every column, its type, constraints, allowed values and an example: [docs/codebook.md](docs/codebook.md)."
+        f" This table is generated by `{COMMAND}`.",
+    ]
+    return "\n".join(lines)
+
+
+def crosstab(t: Facts, column: str, values: Sequence[str]) -> pd.DataFrame:
+    """Counts of ``column`` values (rows) by source tag (columns), with totals."""
+    tags = t.rows["source_file"].map(source_tag)
+    ct = pd.crosstab(t.rows[column], tags).reindex(index=list(values), fill_value=0)
+    ct["total"] = ct.sum(axis=1)
+    return ct
+
+
+def tally(t: Facts, column: str) -> str:
+    """``"3 a, 2 b"``: counts of a column's values, in the order of its enum."""
+    counts = t.rows[column].value_counts()
+    order = t.schema.field(column).enum or sorted(counts.index)
+    return ", ".join(f"{int(counts[v])} `{v}`" for v in order if v in counts)
+
+
+def composition(tables: list[Facts], sources: Sequence[str]) -> str:
+    by = {t.name: t for t in tables}
+    tags = [source_tag(s) for s in sources]
+    rows = []
+    for t in tables:
+        counts = t.rows["source_file"].map(source_tag).value_counts() if "source_file" in t.rows else None
+        per = [str(int(counts.get(tag, 0))) if counts is not None else "" for tag in tags]
+        rows.append([f"`{t.name}`", *per, str(len(t.rows))])
+    ev, st, stats = by["events"].rows, by["statements"].rows, by["statistics"].rows
+    lines = [
+        "Rows per table and per cited source file (for `actors`, the file of the excerpt that introduces"
+        " the actor; `event_actors` cites no file):",
+        "",
+        *table(["Table", *tags, "Total"], rows, "l" + "r" * (len(tags) + 1)),
+        "",
+        f"- `events`: {len(ev)} reports of {ev['occurrence_id'].nunique()} occurrences;"
+        f" {int((ev['date_basis'] == 'stated').sum())} with a date the source states,"
+        f" {int((ev['date_basis'] == 'inferred').sum())} with an inferred date,"
+        f" {int((ev['date'] == '').sum())} undated.",
+        f"- `statements`: {len(st)} passages of {st['utterance_id'].nunique()} utterances by"
+        f" {st['speaker_id'].nunique()} speakers; {tally(by['statements'], 'quote_kind')}.",
+        f"- `statistics`: {len(stats)} figures, {int((stats['is_derived'] == 'true').sum())} of them derived"
+        f" by the curators; {int((stats['value'] == '').sum())} without a number (vague or superlative).",
+        f"- `discrepancies`: {tally(by['discrepancies'], 'kind')}.",
+        f"- `actors`: {tally(by['actors'], 'actor_kind')}.",
+    ]
+    return "\n".join(lines)
+
+
+def replace_block(text: str, start: str, end: str, body: str, where: Path) -> str:
+    """Replace what lies between the line starting with ``start`` and the line ``end``."""
+    pattern = re.compile(rf"(^{re.escape(start)}[^\n]*-->\n)(.*?)(^{re.escape(end)}$)", re.S | re.M)
+    found = pattern.findall(text)
+    if len(found) != 1:
+        raise DocsError(f"{where}: needs exactly one block from '{start} ...-->' to '{end}' (found {len(found)})")
+    return pattern.sub(lambda m: m.group(1) + body + "\n" + m.group(3), text)
+
+
+# ---------------------------------------------------------------- main
+
+
+def outputs(root: Path) -> dict[Path, str]:
+    """The new content of every file this script maintains."""
+    pkg = open_package(root)
+    tables = facts(pkg)
+    sources = list(next(t for t in tables if t.name == "sources").rows["source_file"])
+    out = {CODEBOOK: codebook(pkg, tables)}
+    readme = (root / README).read_text(encoding="utf-8")
+    out[README] = replace_block(readme, "<!-- tables:start", "<!-- tables:end -->", readme_tables(tables), README)
+    sheet = (root / DATASHEET).read_text(encoding="utf-8")
+    out[DATASHEET] = replace_block(
+        sheet, "<!-- composition:start", "<!-- composition:end -->", composition(tables, sources), DATASHEET
+    )
+    return out
+
+
+def stale(root: Path, files: dict[Path, str]) -> list[Path]:
+    """The files whose committed content differs from ``files``."""
+    return [
+        p for p, text in files.items() if not (root / p).is_file() or (root / p).read_text(encoding="utf-8") != text
+    ]
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--check", action="store_true", help="write nothing; exit 1 if a generated file is stale")
+    ap.add_argument("--root", type=Path, default=ROOT, help="repository root (default: this checkout)")
+    args = ap.parse_args(argv)
+    try:
+        files = outputs(args.root)
+    except DocsError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    changed = stale(args.root, files)
+    if args.check:
+        for p in changed:
+            print(f"{p}: stale (run `{COMMAND}`)")
+        print("docs up to date" if not changed else f"{len(changed)} file(s) stale")
+        return 1 if changed else 0
+    for p in changed:
+        (args.root / p).parent.mkdir(parents=True, exist_ok=True)
+        with (args.root / p).open("w", encoding="utf-8", newline="\n") as fh:
+            fh.write(files[p])
+        print(f"wrote {p}")
+    print(f"docs: {len(changed)} file(s) changed")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
