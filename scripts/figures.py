@@ -9,7 +9,7 @@ Three figures, each from the loaded tables:
 Also written: ``docs/figures/manifest.json`` (per figure: SHA-256 of the plotted data and
 caption, SHA-256 of the PNG, and the rendering stack), ``docs/figures.md`` (every figure
 with its caption) and the block between ``<!-- figures:start ... -->`` and
-``<!-- figures:end -->`` in ``docs/readme_sections.md`` and, if it has the markers, ``README.md``.
+``<!-- figures:end -->`` in ``README.md``.
 
 Staleness (``--check``): the data hashes and this script's hash must match the manifest,
 the committed PNGs must match their recorded hashes, the caption blocks must be current,
@@ -52,7 +52,7 @@ COMMAND = "python scripts/figures.py"
 FIG_DIR = Path("docs/figures")
 MANIFEST = FIG_DIR / "manifest.json"
 FIGURES_MD = Path("docs/figures.md")
-BLOCK_FILES = (Path("docs/readme_sections.md"), Path("README.md"))
+BLOCK_FILES = (Path("README.md"),)
 START, END = "<!-- figures:start", "<!-- figures:end -->"
 WIDTH_IN, DPI = 8.0, 150
 ANCHOR = pd.Timestamp("2025-08-08")

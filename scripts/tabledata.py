@@ -1,8 +1,7 @@
 """Read the package's tables for the documentation scripts.
 
-A deliberately tiny stand-in for ``cartel_directive.loader``: once that module is
-merged, :func:`load` can simply call it. Everything else in ``scripts/`` reads tables
-only through this module.
+Typed tables come from ``cartel_directive.load`` (one code path with the loader);
+everything else in ``scripts/`` reads tables only through this module.
 """
 
 from __future__ import annotations
@@ -11,7 +10,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from cartel_directive.descriptor import TABLES, Package
-from cartel_directive.typing_ import convert
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -35,14 +33,7 @@ def load_raw(table: str, pkg: Package | None = None) -> pd.DataFrame:
 
 
 def load(table: str, pkg: Package | None = None) -> pd.DataFrame:
-    """A table with the dtypes its Table Schema declares (missing cells are ``<NA>``/``NaT``)."""
-    pkg = pkg or open_package()
-    raw = load_raw(table, pkg)
-    out = raw.copy()
-    for field in pkg.schemas[table].fields:
-        typed, bad = convert(field, raw[field.name])
-        if bad.any():
-            row = int(bad.idxmax()) + 2
-            raise ValueError(f"{pkg.resources[table].path}:{row}:{field.name}: not of type {field.type}")
-        out[field.name] = typed
-    return out
+    """A table with the dtypes its Table Schema declares, through the package's own loader."""
+    import cartel_directive as cd
+
+    return cd.load(table, root=(pkg.root if pkg else ROOT))

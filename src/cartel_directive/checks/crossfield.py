@@ -178,7 +178,13 @@ def check_statistics(file: str, frame: pd.DataFrame, raw: pd.DataFrame) -> Itera
         if (qual == "computed") != bool(derived):
             yield Problem(file, row, "value_qualifier", "must be 'computed' exactly when is_derived is true", LAYER)
         if (qual in NO_NUMBER) != (value is None):
-            yield Problem(file, row, "value", f"must be empty exactly when value_qualifier is one of {', '.join(NO_NUMBER)}", LAYER)
+            yield Problem(
+                file,
+                row,
+                "value",
+                f"must be empty exactly when value_qualifier is one of {', '.join(NO_NUMBER)}",
+                LAYER,
+            )
         if not derived or formula is None:
             continue
         try:
