@@ -65,7 +65,7 @@ settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "cartel-directive"))
 def gen(tmp_path: Path) -> tuple[Path, Path]:
     """A generated valid package (fixed seed) and its archive, both writable: ``(root, archive)``."""
     root, archive = tmp_path / "gen", tmp_path / "gen-archive"
-    write_package(random_package(7), root, archive)
+    write_package(random_package(5), root, archive)
     return root, archive
 
 
