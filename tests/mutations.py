@@ -600,7 +600,11 @@ BY_NAME = {m.name: m for m in MUTATIONS}
 # --------------------------------------------------------------------------- running the validator
 
 
-_LINE = re.compile(r"^(?P<file>[^:\s][^:]*?)(?::(?P<row>\d*))?(?::(?P<col>[^:]+?))?: (?P<msg>.*)$")
+_LINE = re.compile(
+    r"^(?P<file>[^:\s][^:]*?)"
+    r"(?::(?P<row>\d+)(?::(?P<col>[^:\s][^:]*?))?|::(?P<col2>[^:\s][^:]*?))?"
+    r": (?P<msg>.*)$"
+)
 
 
 def parse_lines(output: str) -> list[Line]:
@@ -612,7 +616,7 @@ def parse_lines(output: str) -> list[Line]:
         m = _LINE.match(text)
         if m:
             row = int(m["row"]) if m["row"] else None
-            out.append(Line(m["file"], row, m["col"], m["msg"]))
+            out.append(Line(m["file"], row, m["col"] or m["col2"], m["msg"]))
     return out
 
 
