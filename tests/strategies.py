@@ -357,8 +357,8 @@ def _evidence(c: Chooser, src: SourceText, want: str | None = None) -> tuple[Sen
     return s, {"source_file": src.name, "evidence": text, "evidence_start": str(s.start), "evidence_end": str(last.end)}
 
 
-def _dates(c: Chooser, prefix: str) -> dict[str, str]:
-    if c.integer(0, 4) == 0:
+def _dates(c: Chooser, prefix: str, required: bool = False) -> dict[str, str]:
+    if not required and c.integer(0, 4) == 0:
         return {prefix: "", f"{prefix}_start": "", f"{prefix}_end": "", f"{prefix}_basis": "", f"{prefix}_text": ""}
     text, lo, hi = edtf(c)
     return {
@@ -443,7 +443,7 @@ def package_spec(c: Chooser) -> PackageSpec:
                 "occurrence_id": occ,
                 "event_type": c.choice(["directive", "rejection", "public_statement", "comment_declined"]),
                 "summary": "A generated event happened.",
-                **_dates(c, "date"),
+                **_dates(c, "date", required=k == 0),
                 "country": c.choice(["", "MX", "US"]),
                 **ev,
             }
@@ -471,7 +471,7 @@ def package_spec(c: Chooser) -> PackageSpec:
                 "quote_kind": kind,
                 "setting": c.choice(["", "at a news conference"]),
                 "summary": "A generated statement was made.",
-                **_dates(c, "date"),
+                **_dates(c, "date", required=k == 0),
                 **ev,
             }
         )
@@ -498,7 +498,7 @@ def package_spec(c: Chooser) -> PackageSpec:
                 "value_text": value_text,
                 "unit": s.unit or c.choice(UNITS)[0],
                 "value_qualifier": c.choice(["exact", "approximate", "at_least", "more_than"]),
-                **_dates(c, "period"),
+                **_dates(c, "period", required=k == 0),
                 "geography": c.choice(["", "Mexico"]),
                 "attributed_to": c.choice(["", *actor_ids]),
                 "data_origin": c.choice(["", "official records"]),
