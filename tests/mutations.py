@@ -308,7 +308,13 @@ def quote_not_in_evidence(ws: Workspace, rng: random.Random) -> Located:
 
 
 def _dated(ws: Workspace) -> list[tuple[str, int, str]]:
-    return ws.cells(lambda t, c, v, f: DATE_BLOCKS.get(t) == c)
+    """Rows with an EDTF value holding a four-digit year and both bounds (no open interval)."""
+    out = []
+    for t, i, col in ws.cells(lambda t, c, v, f: DATE_BLOCKS.get(t) == c and re.search(r"\b\d{4}\b", v)):
+        header, rows = ws.read(t)
+        if rows[i][header.index(f"{col}_start")] and rows[i][header.index(f"{col}_end")]:
+            out.append((t, i, col))
+    return out
 
 
 def date_start_after_end(ws: Workspace, rng: random.Random) -> Located:
