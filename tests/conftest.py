@@ -107,3 +107,44 @@ def synthetic_pkg(pkg_copy: Path) -> Path:
         res["bytes"], res["hash"] = file_digest(file)
     (pkg_copy / "datapackage.json").write_text(json.dumps(descriptor, indent=2) + "\n", encoding="utf-8")
     return pkg_copy
+
+
+# --------------------------------------------------------------------------- generated packages
+
+import sys  # noqa: E402
+
+from hypothesis import HealthCheck, settings  # noqa: E402
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # strategies.py, mutations.py (importlib mode)
+
+from strategies import random_package, write_package  # noqa: E402
+
+#: Deterministic and untimed: the same examples on every run and machine, no deadline.
+settings.register_profile(
+    "cartel-directive",
+    derandomize=True,
+    database=None,
+    deadline=None,
+    max_examples=10,
+    print_blob=True,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.function_scoped_fixture],
+)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "cartel-directive"))
+
+
+@pytest.fixture
+def gen(tmp_path: Path) -> tuple[Path, Path]:
+    """A generated valid package (fixed seed) and its archive, both writable: ``(root, archive)``."""
+    root, archive = tmp_path / "gen", tmp_path / "gen-archive"
+    write_package(random_package(5), root, archive)
+    return root, archive
+
+
+@pytest.fixture
+def real_copy(pkg_copy: Path, archive: Path, tmp_path: Path) -> tuple[Path, Path]:
+    """A writable copy of the real package and of its source archive: ``(root, archive)``."""
+    dest = tmp_path / "archive"
+    shutil.copytree(archive, dest)
+    for f in dest.iterdir():
+        f.chmod(0o644)
+    return pkg_copy, dest

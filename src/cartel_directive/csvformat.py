@@ -10,18 +10,26 @@ from __future__ import annotations
 import csv
 import io
 import os
+import re
 import tempfile
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
+#: A cell is quoted when it holds one of these (RFC 4180 minimal quoting). ``\r`` is in
+#: the list on purpose: Python 3.11's ``csv.writer`` with ``lineterminator="\n"`` leaves a
+#: lone ``\r`` unquoted, and a reader then splits the row there, losing cells.
+_NEEDS_QUOTES = re.compile('[,"\r\n]')
+
+
+def _line(cells: Sequence[str]) -> str:
+    if len(cells) == 1 and cells[0] == "":
+        return '""'  # a lone empty cell, not a blank line
+    return ",".join('"' + c.replace('"', '""') + '"' if _NEEDS_QUOTES.search(c) else c for c in cells)
+
 
 def dumps(header: Sequence[str], rows: Iterable[Sequence[str]]) -> str:
     """Serialise a header and rows of strings in the canonical dialect."""
-    buf = io.StringIO()
-    writer = csv.writer(buf, lineterminator="\n", quoting=csv.QUOTE_MINIMAL)
-    writer.writerow(header)
-    writer.writerows(rows)
-    return buf.getvalue()
+    return "".join(_line(r) + "\n" for r in (header, *rows))
 
 
 def loads(text: str) -> tuple[list[str], list[list[str]]]:
@@ -35,7 +43,7 @@ def loads(text: str) -> tuple[list[str], list[list[str]]]:
 
 def read(path: Path) -> tuple[list[str], list[list[str]]]:
     """Read a CSV file of this package (UTF-8, no BOM)."""
-    return loads(path.read_text(encoding="utf-8"))
+    return loads(path.read_bytes().decode("utf-8"))  # no newline translation: cells keep their bytes
 
 
 def write_atomic(path: Path, data: str | bytes) -> bool:

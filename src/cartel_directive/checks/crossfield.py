@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
@@ -14,6 +15,7 @@ if TYPE_CHECKING:
     import pandas as pd
 
 LAYER = "pandera"
+_SPAN = re.compile(r"([0-9]+)-([0-9]+)")
 
 #: (prefix of the EDTF column, basis column, text column) for each date block.
 DATE_BLOCKS = {
@@ -125,10 +127,16 @@ def check_evidence_ranges(name: str, file: str, frame: pd.DataFrame, sources: pd
 
 
 def parse_spans(text: str) -> list[tuple[int, int]]:
+    """The ``start-end`` spans of a ``non_article_spans`` cell.
+
+    Malformed parts are skipped: the column's pattern constraint reports them, with
+    their row, and the other checks must not stop on them.
+    """
     out = []
     for part in filter(None, text.split(";")):
-        a, _, b = part.partition("-")
-        out.append((int(a), int(b)))
+        m = _SPAN.fullmatch(part)
+        if m:
+            out.append((int(m[1]), int(m[2])))
     return out
 
 

@@ -37,13 +37,43 @@ def typed_frame(table: RawTable, schema: TableSchema) -> tuple[pd.DataFrame, lis
     for f in schema.fields:
         if f.name not in frame.columns:
             continue
-        col, bad = convert(f, frame[f.name])
+        raw = frame[f.name]
+        unrepresentable = _out_of_range(f.type, raw)
+        col, bad = convert(f, raw.mask(unrepresentable, ""))
         columns[f.name] = col
         for i in bad[bad].index:
             problems.append(
-                Problem(table.file, int(i) + 2, f.name, f"{frame[f.name].iat[i]!r} is not {TYPE_NAMES[f.type]}", LAYER)
+                Problem(table.file, int(i) + 2, f.name, f"{raw.iat[i]!r} is not {TYPE_NAMES[f.type]}", LAYER)
             )
+        for i in unrepresentable[unrepresentable].index:
+            problems.append(Problem(table.file, int(i) + 2, f.name, f"{raw.iat[i]!r} {_RANGE_TEXT[f.type]}", LAYER))
     return pd.DataFrame(columns, index=frame.index), problems
+
+
+#: What to say of a well-formed value that the typed frame cannot hold.
+_RANGE_TEXT = {
+    "integer": "is too large: integers must lie between -9223372036854775808 and 9223372036854775807",
+    "date": "is outside the dates this package can hold (1678-01-01 to 2261-12-31)",
+}
+
+
+def _out_of_range(kind: str, col: pd.Series) -> pd.Series:
+    """Cells of the right shape whose value the typed column cannot represent.
+
+    Integers are held as 64-bit ``Int64`` and dates as nanosecond timestamps; a value
+    beyond either range would make the conversion raise instead of being reported.
+    """
+    import pandas as pd
+
+    if kind == "integer":
+        shaped = col.str.fullmatch(r"[+-]?[0-9]+")
+        big = col.where(shaped, "0").map(lambda v: not -(2**63) <= int(v) < 2**63)
+        return shaped & big.astype(bool)
+    if kind == "date":
+        shaped = col.str.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+        year = pd.to_numeric(col.where(shaped, "2000").str.slice(0, 4))
+        return shaped & ((year < 1678) | (year > 2261))
+    return pd.Series(False, index=col.index)
 
 
 def _field_checks(f: Field) -> list[pa.Check]:

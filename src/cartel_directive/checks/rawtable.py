@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import bisect
 import csv
 import io
+import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING
@@ -14,6 +17,7 @@ if TYPE_CHECKING:
     import pandas as pd
 
 LAYER = "hygiene"
+_SURROGATE = re.compile("[\udc80-\udcff]")
 
 
 @dataclass
@@ -38,6 +42,70 @@ class RawTable:
         return pd.DataFrame(data, index=pd.RangeIndex(len(good)))
 
 
+def _records(text: str) -> tuple[list[list[str]], list[int], csv.Error | None]:
+    """Parse CSV records, with the character offset where each record ends.
+
+    Rows are counted as records, not physical lines, so a cell holding a line break
+    does not shift the row numbers of the records after it.
+    """
+    pos = 0
+
+    def lines() -> Iterator[str]:
+        nonlocal pos
+        for line in io.StringIO(text, newline=""):
+            pos += len(line)
+            yield line
+
+    rows: list[list[str]] = []
+    ends: list[int] = []
+    reader = csv.reader(lines(), strict=True)
+    try:
+        for rec in reader:
+            rows.append(rec)
+            ends.append(pos)
+    except csv.Error as exc:
+        return rows, ends, exc
+    return rows, ends, None
+
+
+def _row_at(ends: list[int], offset: int) -> int:
+    """Spreadsheet row (header = 1) of the record holding character ``offset``."""
+    return bisect.bisect_right(ends, offset) + 1
+
+
+def _undecodable(file: str, data: bytes, exc: UnicodeDecodeError) -> list[Problem]:
+    """Locate the bytes that are not UTF-8 by row and column (one problem per cell)."""
+    text = data.decode("utf-8", errors="surrogateescape")
+    rows, ends, _ = _records(text)
+    header = rows[0] if rows else []
+    problems: list[Problem] = []
+    seen: set[tuple[int, int]] = set()
+    for m in _SURROGATE.finditer(text):
+        row = _row_at(ends, m.start())
+        cells = rows[row - 1] if row - 1 < len(rows) else []
+        j = next((k for k, cell in enumerate(cells) if _SURROGATE.search(cell)), None)
+        if (row, j if j is not None else -1) in seen:
+            continue
+        seen.add((row, j if j is not None else -1))
+        column = header[j] if row > 1 and j is not None and j < len(header) else None
+        byte = ord(m.group(0)) - 0xDC00
+        problems.append(
+            Problem(
+                file,
+                row,
+                column,
+                f"is not UTF-8: byte {byte:#04x} cannot be decoded (save the file as UTF-8)",
+                LAYER,
+            )
+        )
+        if len(problems) >= 20:
+            break
+    if not problems:  # pragma: no cover - surrogateescape always marks the bad bytes
+        line = data.count(b"\n", 0, exc.start) + 1
+        problems.append(Problem(file, line, None, f"is not UTF-8 at byte offset {exc.start}", LAYER))
+    return problems
+
+
 def parse(name: str, file: str, data: bytes) -> tuple[RawTable, list[Problem]]:
     """Decode and parse one CSV file; report encoding, BOM, line-ending and shape problems."""
     table = RawTable(name=name, file=file)
@@ -55,23 +123,24 @@ def parse(name: str, file: str, data: bytes) -> tuple[RawTable, list[Problem]]:
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
-        line = data.count(b"\n", 0, exc.start) + 1
-        add(line, None, f"is not UTF-8: byte {data[exc.start]:#04x} at byte offset {exc.start} cannot be decoded")
+        problems += _undecodable(file, data, exc)
         return table, problems
+    rows, ends, error = _records(text)
     if "\r" in text:
-        line = text.count("\n", 0, text.index("\r")) + 1
-        add(line, None, "has a carriage return (CRLF or CR line ending); use LF line endings only")
-    if not text.endswith("\n"):
-        add(None, None, "does not end with a newline: the last row may be truncated")
-
-    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
-    rows: list[list[str]] = []
-    try:
-        for rec in reader:
-            rows.append(rec)
-    except csv.Error as exc:
-        add(reader.line_num, None, f"is not valid CSV here ({exc}); a quote may be unclosed or the file truncated")
+        add(
+            _row_at(ends, text.index("\r")),
+            None,
+            "has a carriage return (CRLF or CR line ending); use LF line endings only",
+        )
+    if error is not None:
+        add(
+            len(rows) + 1,
+            None,
+            f"is not valid CSV here ({error}); a quote may be unclosed or the file truncated",
+        )
         return table, problems
+    if not text.endswith("\n") and rows:
+        add(len(rows), None, "does not end with a newline: this last row may be truncated")
     if not rows:
         add(None, None, "the file is empty: it needs at least a header row")
         return table, problems

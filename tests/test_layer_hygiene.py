@@ -1,0 +1,145 @@
+"""Layer: CSV hygiene (encoding, line endings, header, cells, sort order), with real failing files."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from cartel_directive.checks import rawtable
+from cartel_directive.validate import validate
+from mutations import Workspace
+from strategies import csv_text
+
+
+def spots(root: Path, archive: Path, layer: str | None = "hygiene") -> set[tuple[str, int | None, str | None]]:
+    report = validate(root, sources=archive)
+    return {(p.file, p.row, p.column) for p in report.problems if layer is None or p.layer == layer}
+
+
+def test_generated_package_is_clean(gen) -> None:
+    assert spots(*gen) == set()
+
+
+def test_bom_is_reported_on_row_1(gen) -> None:
+    ws = Workspace(*gen)
+    ws.write_bytes("actors", b"\xef\xbb\xbf" + (gen[0] / "data/actors.csv").read_bytes())
+    assert ("data/actors.csv", 1, None) in spots(*gen)
+
+
+def test_crlf_row_counts_records_not_lines(gen) -> None:
+    """A cell with a line break must not shift the row named for a later problem."""
+    ws = Workspace(*gen)
+    header, rows = ws.read("actors")
+    rows[0][header.index("description")] = "First line\nsecond line"
+    text = csv_text(header, rows)
+    text = text[:-1] + "\r\n"  # CRLF only after the last record: row len(rows)+1, physical line len(rows)+2
+    ws.write_bytes("actors", text.encode())
+    found = spots(*gen)
+    assert ("data/actors.csv", len(rows) + 1, None) in found
+    assert not any(row == len(rows) + 2 for _, row, _ in found)
+
+
+def test_not_utf8_names_row_and_column(gen) -> None:
+    ws = Workspace(*gen)
+    header, rows = ws.read("actors")
+    rows[1][header.index("description")] = "Caf\ue000 owner"
+    ws.write_bytes("actors", csv_text(header, rows).encode().replace("\ue000".encode(), b"\xe9"))
+    assert ("data/actors.csv", 3, "description") in spots(*gen)
+
+
+def test_not_utf8_in_a_multiline_cell_counts_records(gen) -> None:
+    ws = Workspace(*gen)
+    header, rows = ws.read("actors")
+    rows[0][header.index("description")] = "Line one\nline two"
+    rows[1][header.index("description")] = "Bad \ue000 byte"
+    ws.write_bytes("actors", csv_text(header, rows).encode().replace("\ue000".encode(), b"\x92"))
+    assert ("data/actors.csv", 3, "description") in spots(*gen)
+
+
+def test_whole_file_in_cp1252(gen) -> None:
+    ws = Workspace(*gen)
+    header, rows = ws.read("actors")
+    rows[0][header.index("name")] = "José Núñez"
+    ws.write_bytes("actors", csv_text(header, rows).encode("cp1252"))
+    assert ("data/actors.csv", 2, "name") in spots(*gen)
+
+
+def test_truncated_last_row_is_named(gen) -> None:
+    path = gen[0] / "data/events.csv"
+    text = path.read_text()
+    n_rows = text.count("\n") - 1
+    cut = text[: len(text) - 2]  # cuts inside the last cell: same number of cells, no final newline
+    Workspace(*gen).write_bytes("events", cut.encode())
+    assert ("data/events.csv", n_rows + 1, None) in spots(*gen)
+
+
+def test_unclosed_quote_names_its_record() -> None:
+    _, problems = rawtable.parse("t", "data/t.csv", b'a,b\n1,"two\nlines"\n3,"open\n')
+    assert [(p.row, p.column) for p in problems] == [(3, None)]
+    assert "not valid CSV" in problems[0].message
+
+
+def test_empty_and_blank(gen) -> None:
+    _, problems = rawtable.parse("t", "data/t.csv", b"")
+    assert [(p.file, p.row) for p in problems] == [("data/t.csv", None)]
+    _, problems = rawtable.parse("t", "data/t.csv", b"a,b\n1,2\n\n3,4\n")
+    assert [(p.row, p.message) for p in problems] == [(3, "is a blank row; remove it")]
+    _, problems = rawtable.parse("t", "data/t.csv", b"a,b\n1,2,3\n")
+    assert [(p.row, p.message) for p in problems] == [(2, "has 3 cells but the header has 2")]
+
+
+@pytest.mark.parametrize("change", ["reorder", "drop", "add", "duplicate"])
+def test_header_must_follow_the_schema(gen, change: str) -> None:
+    ws = Workspace(*gen)
+    header, rows = ws.read("statements")
+    if change == "reorder":
+        for r in [header, *rows]:
+            r[1], r[2] = r[2], r[1]
+        want = {("data/statements.csv", 1, "speaker_id")}
+    elif change == "drop":
+        for r in [header, *rows]:
+            del r[4]
+        want = {("data/statements.csv", 1, "quote_kind")}
+    elif change == "add":
+        for r in [header, *rows]:
+            r.append("note" if r is header else "x")
+        want = {("data/statements.csv", 1, "note")}
+    else:
+        for r in [header, *rows]:
+            r.append(r[0])
+        want = {("data/statements.csv", 1, "statement_id")}
+    ws.write("statements", header, rows)
+    assert want <= spots(*gen)
+
+
+@pytest.mark.parametrize(
+    ("value", "what"),
+    [
+        ("A generated actor. ", "whitespace"),
+        ("\tA generated actor.", "whitespace"),
+        ("A generated\x07 actor.", "control character"),
+        ("A generated\x85 actor.", "control character"),
+        ("=1+2", "formula"),
+        ("+1 for the plan", "formula"),
+        ("-not a list item", "formula"),
+        ("@someone said", "formula"),
+        ("The presidentâs office", "mojibake"),
+        ("Farfán-MĂ©ndez", "mojibake"),
+        ("Ã© in a name", "mojibake"),
+    ],
+)
+def test_bad_cells_are_named(gen, value: str, what: str) -> None:
+    Workspace(*gen).set_cell("actors", 1, "description", value)
+    report = validate(*gen)
+    hits = [p for p in report.problems if (p.file, p.row, p.column) == ("data/actors.csv", 3, "description")]
+    assert hits, "\n".join(report.lines())
+    assert any(what in p.message for p in hits)
+
+
+def test_unsorted_rows_name_the_first_row_out_of_order(gen) -> None:
+    ws = Workspace(*gen)
+    header, rows = ws.read("events")
+    rows[0], rows[1] = rows[1], rows[0]
+    ws.write("events", header, rows)
+    assert ("data/events.csv", 3, "event_id") in spots(*gen)

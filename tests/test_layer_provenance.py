@@ -1,0 +1,99 @@
+"""Layer: provenance against the source archive (identity of files, excerpts at their offsets)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from cartel_directive.textfold import MOJIBAKE, FoldedText, repair
+from cartel_directive.validate import validate
+from mutations import Workspace, run_cli
+
+
+def spots(root: Path, archive: Path) -> set[tuple[str, int | None, str | None]]:
+    return {(p.file, p.row, p.column) for p in validate(root, sources=archive).problems if p.layer == "provenance"}
+
+
+def test_generated_excerpts_are_all_checked(gen) -> None:
+    report = validate(*gen)
+    assert report.ok, "\n".join(report.lines())
+    n = sum(len(Workspace(*gen).read(t)[1]) for t in ("actors", "events", "statements", "statistics"))
+    assert f"{n + 3 + 1}" in report.ran["provenance"] or "excerpts" in report.ran["provenance"]
+
+
+def test_tampered_archive_file(gen) -> None:
+    root, archive = gen
+    name = sorted(archive.iterdir())[1]
+    name.write_bytes(name.read_bytes() + b"\n")
+    assert {("data/sources.csv", 3, "sha256"), ("data/sources.csv", 3, "bytes")} <= spots(root, archive)
+
+
+def test_missing_archived_file(gen) -> None:
+    root, archive = gen
+    sorted(archive.iterdir())[0].unlink()
+    assert ("data/sources.csv", 2, "source_file") in spots(root, archive)
+
+
+def test_evidence_not_at_its_offsets_says_where_it_is(gen) -> None:
+    ws = Workspace(*gen)
+    header, rows = ws.read("events")
+    s, e = int(rows[0][header.index("evidence_start")]), int(rows[0][header.index("evidence_end")])
+    ws.set_cell("events", 0, "evidence_start", str(s + 1))
+    ws.set_cell("events", 0, "evidence_end", str(e + 1))
+    problems = [p for p in validate(*gen).problems if p.layer == "provenance"]
+    assert [(p.file, p.row, p.column) for p in problems] == [("data/events.csv", 2, "evidence")]
+    assert f"occurs at {s}-{e}" in problems[0].message
+
+
+def test_evidence_nowhere_in_the_file(gen) -> None:
+    ws = Workspace(*gen)
+    ws.set_cell("statistics", 0, "evidence", "A sentence no source contains.")
+    problems = [p for p in validate(*gen).problems if p.layer == "provenance"]
+    assert [(p.row, p.column) for p in problems] == [(2, "evidence")]
+    assert "occurs nowhere" in problems[0].message
+
+
+def test_damaged_source_is_repaired_before_comparing(gen) -> None:
+    """The generated damaged source's excerpts hold the clean reading and pass; without the profile they fail."""
+    ws = Workspace(*gen)
+    sources = ws.sources()
+    damaged = [n for n, s in sources.items() if s["encoding_damage"]]
+    assert len(damaged) == 1
+    assert validate(*gen).ok
+    row = 2 + list(sources).index(damaged[0])
+    ws.set_cell("sources", row - 2, "encoding_damage", "")
+    found = spots(*gen)
+    uses = sum(
+        r.count(damaged[0])
+        for t in ("actors", "events", "statements", "statistics", "discrepancies")
+        for r in map(",".join, ws.read(t)[1])
+    )
+    assert uses == 0 or any(col and col.endswith("evidence") for _, _, col in found)
+
+
+def test_real_archive_identity(root: Path, archive: Path) -> None:
+    report = validate(root, sources=archive)
+    assert report.count("provenance") == 0
+    assert "provenance" in report.ran
+
+
+def test_real_damaged_file_repairs_to_clean_text(archive: Path) -> None:
+    """The documented repair of the real damaged file leaves no mojibake and restores the names."""
+    raw = (archive / "000_b715ec96f83f7d48.txt").read_text(encoding="utf-8")
+    assert "â" in raw and "Ă" in raw
+    fixed = repair(raw, "utf8-as-latin10-c1-lost")
+    assert not MOJIBAKE.search(fixed)
+    assert "absolutely off the table" in FoldedText.build(raw, "utf8-as-latin10-c1-lost").text
+    assert FoldedText.build(raw, "utf8-as-latin10-c1-lost").find_all("“absolutely off the table,”")
+
+
+def test_without_archive_the_layer_says_it_did_not_run(gen, monkeypatch) -> None:
+    monkeypatch.delenv("CARTEL_DIRECTIVE_SOURCES", raising=False)
+    report = validate(gen[0])
+    assert "provenance" in report.skipped and "provenance" not in report.ran
+    out = run_cli(gen[0], gen[1] / "nowhere")
+    assert out.code == 1 and any("does not exist" in ln.message for ln in out.lines)
+    from cartel_directive.cli import main
+
+    os.environ.pop("CARTEL_DIRECTIVE_SOURCES", None)
+    assert main(["validate", str(gen[0]), "--require-provenance"]) == 1

@@ -1,0 +1,90 @@
+"""Repair of the damaged profile, canonical folding and the FoldedText offset map."""
+
+from __future__ import annotations
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from cartel_directive.textfold import LATIN10_PROFILE, MOJIBAKE, FoldedText, fold, matches, repair
+from strategies import ACCENTED, WORDS, damage
+
+#: Text the damaged file could have held: letters, digits, lowercase accents, curly quotes, whitespace.
+CLEAN = st.text(
+    alphabet=st.sampled_from(list("abcdefXYZ019 .,;:()\n\t") + list("áéíóúñü") + ["“", "”", "’", "'", '"']),
+    max_size=80,
+)
+ANY = st.text(max_size=80)
+WORDY = st.lists(st.sampled_from(WORDS + ACCENTED + ["“", "”", "’s", "—", "–", "…"]), min_size=1, max_size=25).map(
+    " ".join
+)
+
+
+@given(CLEAN)
+def test_repair_undoes_the_damage_up_to_folding(text: str) -> None:
+    damaged = damage(text)
+    repaired = repair(damaged, LATIN10_PROFILE)
+    assert fold(repaired) == fold(text)
+    assert not MOJIBAKE.search(repaired)
+
+
+@given(ANY, st.sampled_from([None, LATIN10_PROFILE]))
+def test_repair_and_fold_are_deterministic_and_idempotent(text: str, profile: str | None) -> None:
+    once = fold(repair(text, profile))
+    assert once == fold(repair(text, profile))
+    assert fold(once) == once
+    assert fold(repair(once, None)) == once
+    assert repair(text, None) == text
+
+
+@given(CLEAN)
+def test_repair_is_idempotent_on_clean_text(text: str) -> None:
+    """Repairing text that has no damage leaves it as it is (after folding)."""
+    repaired = repair(damage(text), LATIN10_PROFILE)
+    assert fold(repair(repaired, LATIN10_PROFILE)) == fold(repaired)
+
+
+@given(CLEAN, st.data())
+def test_offsets_round_trip_through_the_damaged_text(text: str, data) -> None:
+    """An excerpt of the clean text found in the damaged file maps back to raw offsets that match it."""
+    raw = damage(text)
+    ft = FoldedText.build(raw, LATIN10_PROFILE)
+    assert len(ft.text) == len(ft.starts) == len(ft.ends)
+    assert list(ft.starts) == sorted(ft.starts) and all(s < e for s, e in zip(ft.starts, ft.ends, strict=True))
+    if not fold(text):
+        return
+    i = data.draw(st.integers(0, len(text) - 1))
+    j = data.draw(st.integers(i + 1, len(text)))
+    excerpt = text[i:j]
+    if not fold(excerpt):
+        return
+    hits = ft.find_all(excerpt)
+    assert hits, (raw, excerpt)
+    for a, b in hits:
+        assert matches(raw, a, b, excerpt, LATIN10_PROFILE)
+        assert fold(repair(raw[a:b], LATIN10_PROFILE)) == fold(excerpt)
+
+
+@given(WORDY, st.data())
+def test_offsets_round_trip_in_clean_text(text: str, data) -> None:
+    ft = FoldedText.build(text)
+    i = data.draw(st.integers(0, len(text) - 1))
+    j = data.draw(st.integers(i + 1, len(text)))
+    excerpt = text[i:j].replace("’", "'").replace("—", "-")
+    for a, b in ft.find_all(excerpt):
+        assert matches(text, a, b, excerpt, None)
+        assert text[a:b].strip() == text[a:b]
+
+
+def test_documented_examples() -> None:
+    assert repair("ĂĄ Ă© âItâs", LATIN10_PROFILE) == "á é ’It’s"
+    assert fold("“It’s”  —\n fine…") == "'It's' - fine..."
+    assert fold(repair("FarfĂĄn-MĂ©ndez", LATIN10_PROFILE)) == "Farfán-Méndez"
+
+
+def test_unknown_profile_is_an_error() -> None:
+    import pytest
+
+    from cartel_directive.textfold import UnknownDamageProfile
+
+    with pytest.raises(UnknownDamageProfile):
+        repair("x", "latin1-twice")
