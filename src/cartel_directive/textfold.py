@@ -130,7 +130,6 @@ def fold(text: str) -> str:
 
 
 _FOLD_ONLY = {k: v for k, v in _FOLD.items() if chr(k) != v}
-_FOLD_CHARS = re.compile("[" + re.escape("".join(chr(k) for k in _FOLD_ONLY)) + "]")
 _SEP = "\x00"  # NFC-inert, not whitespace, not folded: texts joined by it fold independently
 
 
@@ -142,8 +141,12 @@ def fold_many(texts: list[str]) -> list[str]:
     if joined.count(_SEP) != len(texts) - 1:  # a text holds the separator itself
         return [fold(t) for t in texts]
     joined = unicodedata.normalize("NFC", joined)
-    joined = _FOLD_CHARS.sub(lambda m: _FOLD_ONLY[ord(m.group(0))], joined)
-    joined = _WS.sub(" ", joined)
+    for code, to in _FOLD_ONLY.items():  # no replacement holds a folded character: order is free
+        ch = chr(code)
+        if ch in joined:
+            joined = joined.replace(ch, to)
+    # str.split() splits on the same whitespace as \s; the separator is not whitespace
+    joined = " ".join(joined.split())
     return [t.strip() for t in joined.split(_SEP)]
 
 
