@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
@@ -9,7 +10,7 @@ from typing import TYPE_CHECKING
 from ..dates import EDTFError, edtf_bounds
 from ..derivation import DerivationError, agrees, evaluate
 from ..problems import Problem
-from ..textfold import fold
+from ..textfold import fold, fold_many
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -35,6 +36,76 @@ EVIDENCE_BLOCKS = {
 }
 
 
+_EPOCH = dt.date(1970, 1, 1)
+_NAT = -(2**63)  # datetime64 NaT as int64: stands for "no day" on both sides of a comparison
+_SINGLE = r"([0-9]{4})(?:-([0-9]{2})(?:-([0-9]{2}))?)?[~?%]?"
+_EDTF_FAST = re.compile(rf"(?:{_SINGLE}|\.\.)(?:/(?:{_SINGLE}|\.\.))?")
+_BOUNDS: dict[str, tuple[dt.date | None, dt.date | None] | str] = {}
+
+
+def _single(y: str, m: str | None, d: str | None) -> tuple[dt.date, dt.date] | None:
+    year = int(y)
+    if year < 1:
+        return None
+    if m is None:
+        return dt.date(year, 1, 1), dt.date(year, 12, 31)
+    month = int(m)
+    if not 1 <= month <= 12:
+        return None
+    if d is None:
+        nxt = dt.date(year + 1, 1, 1) if month == 12 else dt.date(year, month + 1, 1)
+        return dt.date(year, month, 1), nxt - dt.timedelta(days=1)
+    try:
+        day = dt.date(year, month, int(d))
+    except ValueError:
+        return None
+    return day, day
+
+
+def _fast_bounds(value: str) -> tuple[dt.date | None, dt.date | None] | None:
+    """Bounds of the common EDTF forms (day, month, year, qualified, intervals); None: ask the library."""
+    m = _EDTF_FAST.fullmatch(value)
+    if m is None:
+        return None
+    y1, m1, d1, y2, m2, d2 = m.groups()
+    interval = "/" in value
+    if not interval:
+        return _single(y1, m1, d1) if y1 else None
+    if y1 is None and y2 is None:
+        return None
+    first = _single(y1, m1, d1) if y1 else (None, None)
+    last = _single(y2, m2, d2) if y2 else (None, None)
+    if first is None or last is None:
+        return None
+    lo, hi = first[0], last[1]
+    if lo is not None and hi is not None and lo > hi:
+        return None
+    return lo, hi
+
+
+def bounds(value: str) -> tuple[dt.date | None, dt.date | None]:
+    """:func:`dates.edtf_bounds`, memoised, with a fast path for the common forms (same results)."""
+    hit = _BOUNDS.get(value)
+    if hit is None:
+        try:
+            hit = _fast_bounds(value) or edtf_bounds(value)
+        except EDTFError as exc:
+            hit = str(exc)
+        _BOUNDS[value] = hit
+    if isinstance(hit, str):
+        raise EDTFError(hit)
+    return hit
+
+
+def _days(d: dt.date | None) -> int:
+    return _NAT if d is None else (d - _EPOCH).days
+
+
+def _day_numbers(col: pd.Series):
+    """A date column as int64 days since 1970 (NaT as :data:`_NAT`)."""
+    return col.to_numpy(dtype="datetime64[ns]").astype("datetime64[D]").astype("int64")
+
+
 def _rows(frame: pd.DataFrame, *cols: str) -> Iterator[tuple]:
     """(row number, values...) for each row, with missing values as None."""
 
@@ -52,7 +123,8 @@ def check_dates(name: str, file: str, frame: pd.DataFrame) -> Iterator[Problem]:
         start, end = f"{col}_start", f"{col}_end"
         if not _has(frame, col, start, end, basis):
             continue
-        for row, value, lo, hi, how in _rows(frame, col, start, end, basis):
+        suspect = _date_suspects(frame, col, start, end, basis)
+        for row, value, lo, hi, how in _rows(frame[suspect], col, start, end, basis):
             lo = lo.date() if lo is not None else None
             hi = hi.date() if hi is not None else None
             if lo is not None and hi is not None and lo > hi:
@@ -65,7 +137,7 @@ def check_dates(name: str, file: str, frame: pd.DataFrame) -> Iterator[Problem]:
             if how is None:
                 yield Problem(file, row, basis, f"is required when {col} is given (stated or inferred)", LAYER)
             try:
-                want_lo, want_hi = edtf_bounds(value)
+                want_lo, want_hi = bounds(value)
             except EDTFError as exc:
                 yield Problem(file, row, col, str(exc), LAYER)
                 continue
@@ -87,6 +159,35 @@ def check_dates(name: str, file: str, frame: pd.DataFrame) -> Iterator[Problem]:
                 )
 
 
+def _date_suspects(frame: pd.DataFrame, col: str, start: str, end: str, basis: str):
+    """Rows that may yield a date problem (a superset); every other row passes every date rule."""
+    import numpy as np
+    import pandas as pd
+
+    value = frame[col]
+    lo, hi = _day_numbers(frame[start]), _day_numbers(frame[end])
+    want_lo = np.full(len(frame), _NAT, dtype="int64")
+    want_hi = want_lo.copy()
+    bad = np.zeros(len(frame), dtype=bool)
+    codes, uniques = pd.factorize(value, use_na_sentinel=True)
+    ulo, uhi, ubad = (np.empty(len(uniques), dtype="int64") for _ in range(3))
+    for k, v in enumerate(uniques):
+        try:
+            a, b = bounds(str(v))
+            ulo[k], uhi[k], ubad[k] = _days(a), _days(b), 0
+        except EDTFError:
+            ulo[k], uhi[k], ubad[k] = _NAT, _NAT, 1
+    given = codes >= 0
+    want_lo[given], want_hi[given], bad[given] = ulo[codes[given]], uhi[codes[given]], ubad[codes[given]].astype(bool)
+    how = frame[basis].notna().to_numpy()
+    both = (lo != _NAT) & (hi != _NAT)
+    return (
+        (both & (lo > hi))
+        | (~given & ((lo != _NAT) | (hi != _NAT) | how))
+        | (given & (~how | bad | (lo != want_lo) | (hi != want_hi)))
+    )
+
+
 def check_evidence_ranges(name: str, file: str, frame: pd.DataFrame, sources: pd.DataFrame | None) -> Iterator[Problem]:
     """Offsets are ordered, lie inside the source's article body and avoid non-article spans."""
     bodies: dict[str, tuple[int, int, list[tuple[int, int]]]] = {}
@@ -99,7 +200,8 @@ def check_evidence_ranges(name: str, file: str, frame: pd.DataFrame, sources: pd
         cols = [f"{prefix}source_file", f"{prefix}evidence", f"{prefix}evidence_start", f"{prefix}evidence_end"]
         if not _has(frame, *cols):
             continue
-        for row, sf, ev, s, e in _rows(frame, *cols):
+        suspect = _range_suspects(frame, cols, bool(prefix), bodies)
+        for row, sf, ev, s, e in _rows(frame[suspect], *cols):
             given = [v is not None for v in (sf, ev, s, e)]
             if prefix and any(given) and not all(given):
                 missing = [c for c, g in zip(cols, given, strict=False) if not g]
@@ -124,6 +226,33 @@ def check_evidence_ranges(name: str, file: str, frame: pd.DataFrame, sources: pd
                         yield Problem(
                             file, row, cols[2], f"span {s}-{e} overlaps non-article text {a}-{b} of {sf}", LAYER
                         )
+
+
+def _range_suspects(frame: pd.DataFrame, cols: list[str], other: bool, bodies: dict):
+    """Rows that may yield an evidence-range problem (a superset of them)."""
+    import numpy as np
+
+    given = np.column_stack([frame[c].notna().to_numpy() for c in cols])
+    out = other & given.any(axis=1) & ~given.all(axis=1)
+    both = given[:, 2] & given[:, 3]
+    s = frame[cols[2]].to_numpy(dtype="float64", na_value=np.nan)
+    e = frame[cols[3]].to_numpy(dtype="float64", na_value=np.nan)
+    with np.errstate(invalid="ignore"):
+        out |= both & (s >= e)
+        sf = frame[cols[0]]
+        cs = sf.map({k: v[0] for k, v in bodies.items()}).to_numpy(dtype="float64", na_value=np.nan)
+        ce = sf.map({k: v[1] for k, v in bodies.items()}).to_numpy(dtype="float64", na_value=np.nan)
+        out |= both & ((s < cs) | (e > ce))  # NaN (source without a body) compares False
+        most = max((len(v[2]) for v in bodies.values()), default=0)
+        for k in range(most):
+            a = sf.map({n: v[2][k][0] for n, v in bodies.items() if len(v[2]) > k}).to_numpy(
+                dtype="float64", na_value=np.nan
+            )
+            b = sf.map({n: v[2][k][1] for n, v in bodies.items() if len(v[2]) > k}).to_numpy(
+                dtype="float64", na_value=np.nan
+            )
+            out |= both & (s < b) & (a < e)
+    return out
 
 
 def parse_spans(text: str) -> list[tuple[int, int]]:
@@ -158,7 +287,15 @@ def check_sources(file: str, frame: pd.DataFrame) -> Iterator[Problem]:
 def check_quotes(file: str, frame: pd.DataFrame) -> Iterator[Problem]:
     if not _has(frame, "quote", "evidence"):
         return
-    for row, quote, evidence in _rows(frame, "quote", "evidence"):
+    import numpy as np
+
+    both = (frame["quote"].notna() & frame["evidence"].notna()).to_numpy()
+    quotes = fold_many(frame["quote"].to_numpy(dtype=object)[both].tolist())
+    evidence = fold_many(frame["evidence"].to_numpy(dtype=object)[both].tolist())
+    inside = np.fromiter((q in e for q, e in zip(quotes, evidence, strict=True)), dtype=bool, count=len(quotes))
+    suspect = both.copy()
+    suspect[both] = ~inside
+    for row, quote, evidence in _rows(frame[suspect], "quote", "evidence"):
         if quote is not None and evidence is not None and fold(quote) not in fold(evidence):
             yield Problem(
                 file,
@@ -215,7 +352,8 @@ def check_occurrences(file: str, frame: pd.DataFrame) -> Iterator[Problem]:
     if not _has(frame, "occurrence_id", "source_file"):
         return
     seen: dict[tuple[str, str], int] = {}
-    for row, occ, sf in _rows(frame, "occurrence_id", "source_file"):
+    repeated = frame.duplicated(["occurrence_id", "source_file"], keep=False).to_numpy()
+    for row, occ, sf in _rows(frame[repeated], "occurrence_id", "source_file"):
         if occ is None or sf is None:
             continue
         if (occ, sf) in seen:

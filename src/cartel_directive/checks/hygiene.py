@@ -50,9 +50,41 @@ def check_header(table: RawTable, schema: TableSchema) -> list[Problem]:
     return out
 
 
+#: UTF-8 bytes whose absence from a file proves that no cell matches _CONTROL / MOJIBAKE.
+_CONTROL_BYTES = bytes([*range(0x00, 0x09), *range(0x0B, 0x20), 0x7F])
+_NOT_CONTROL = bytes(b for b in range(256) if b not in _CONTROL_BYTES)
+_CONTROL_MULTI = ("\u2028".encode(), "\u2029".encode(), b"\xc2")  # U+2028/9; C1 controls start with C2
+_MOJIBAKE_BYTES = tuple(c.encode() for c in "ĂÃÂâ\ufffd")
+
+
+def _may_match(table: RawTable, pattern: object) -> bool:
+    """False only if no cell of the table can match ``pattern`` (decided from the file's bytes)."""
+    raw = table.raw
+    if raw is None:
+        return True
+    if pattern is _CONTROL:
+        return bool(raw.translate(None, _NOT_CONTROL)) or any(b in raw for b in _CONTROL_MULTI)
+    if pattern is MOJIBAKE:
+        return any(b in raw for b in _MOJIBAKE_BYTES)
+    return True
+
+
+def _edge_candidates(col, pattern: object):
+    """For _EDGE_SPACE and _FORMULA, which depend only on a cell's first or last character:
+    whether any cell can match, decided on the distinct first and last characters."""
+    import pandas as pd
+
+    ends = [col.str.slice(0, 1)] + ([col.str.slice(-1)] if pattern is _EDGE_SPACE else [])
+    chars = set()
+    for e in ends:
+        chars.update(pd.unique(e.dropna()))
+    return any(pattern.search(c) for c in chars)  # type: ignore[attr-defined]
+
+
 def _cells(table: RawTable, schema: TableSchema) -> Iterator[Problem]:
     text_fields = {f.name for f in schema.fields if f.type == "string"}
     frame = table.frame
+    possible = {p: _may_match(table, p) for p in (_CONTROL, MOJIBAKE)}
     for name in table.header:
         if name not in frame.columns:
             continue
@@ -73,6 +105,10 @@ def _cells(table: RawTable, schema: TableSchema) -> Iterator[Problem]:
                 )
             )
         for pattern, message in rules:
+            if not possible.get(pattern, True):
+                continue
+            if pattern in (_EDGE_SPACE, _FORMULA) and not _edge_candidates(col, pattern):
+                continue
             bad = col.str.contains(pattern, regex=True)
             for i in bad[bad].index:
                 yield Problem(table.file, int(i) + 2, name, f"{message}: {_show(col.iat[i])}", LAYER)

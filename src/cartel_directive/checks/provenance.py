@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..problems import Problem
-from ..textfold import DAMAGE_PROFILES, FoldedText, matches
+from ..textfold import DAMAGE_PROFILES, FoldedText, fold_many, matches, repair
 from .crossfield import EVIDENCE_BLOCKS, _has, _rows
 
 if TYPE_CHECKING:
@@ -91,10 +91,11 @@ def check(archive: Archive, frames: dict[str, pd.DataFrame], files: dict[str, st
             cols = (f"{prefix}source_file", f"{prefix}evidence", f"{prefix}evidence_start", f"{prefix}evidence_end")
             if not _has(frame, *cols):
                 continue
-            for row, sf, ev, s, e in _rows(frame, *cols):
+            usable, suspect = _excerpt_suspects(archive, frame, cols, profiles)
+            checked += int(usable.sum())
+            for row, sf, ev, s, e in _rows(frame[suspect], *cols):
                 if sf is None or ev is None or s is None or e is None or sf not in profiles:
                     continue
-                checked += 1
                 text = archive.text(sf)
                 s, e = int(s), int(e)
                 if e > len(text) or not matches(text, s, e, ev, profiles[sf]):
@@ -103,6 +104,45 @@ def check(archive: Archive, frames: dict[str, pd.DataFrame], files: dict[str, st
                         Problem(files[table], row, cols[1], f"is not the archived text of {sf} at {s}-{e}{hint}", LAYER)
                     )
     return out, checked
+
+
+def _excerpt_suspects(archive: Archive, frame: pd.DataFrame, cols: tuple[str, ...], profiles: dict[str, str | None]):
+    """(rows whose excerpt is checked, rows whose excerpt may not match): both boolean arrays.
+
+    Excerpts are compared in bulk, one source at a time: the archived slices are
+    repaired, then excerpts and slices are folded together (:func:`fold_many`).
+    Rows that do not match exactly are re-checked one by one by the caller.
+    """
+    import numpy as np
+
+    sf_col, ev_col, s_col, e_col = (frame[c] for c in cols)
+    usable = (sf_col.notna() & ev_col.notna() & s_col.notna() & e_col.notna() & sf_col.isin(list(profiles))).to_numpy()
+    suspect = np.zeros(len(frame), dtype=bool)
+    where = np.flatnonzero(usable)
+    if not len(where):
+        return usable, suspect
+    names = sf_col.to_numpy(dtype=object)[where]
+    starts = s_col.to_numpy(dtype="int64", na_value=0)[where]
+    ends = e_col.to_numpy(dtype="int64", na_value=0)[where]
+    excerpts = ev_col.to_numpy(dtype=object)[where]
+    order = np.argsort(names, kind="stable")
+    names, starts, ends, excerpts, where = names[order], starts[order], ends[order], excerpts[order], where[order]
+    cuts = np.flatnonzero(names[1:] != names[:-1]) + 1
+    for lo, hi in zip(np.r_[0, cuts], np.r_[cuts, len(names)], strict=True):
+        name = names[lo]
+        text, profile = archive.text(name), profiles[name]
+        s, e = starts[lo:hi].tolist(), ends[lo:hi].tolist()
+        slices = [text[a:b] for a, b in zip(s, e, strict=True)]
+        if profile:
+            slices = [repair(x, profile) for x in slices]
+        same = np.fromiter(
+            (x == y for x, y in zip(fold_many(slices), fold_many(excerpts[lo:hi].tolist()), strict=True)),
+            dtype=bool,
+            count=hi - lo,
+        )
+        same &= ends[lo:hi] <= len(text)
+        suspect[where[lo:hi][~same]] = True
+    return usable, suspect
 
 
 def _locate(text: str, excerpt: str, profile: str | None) -> str:

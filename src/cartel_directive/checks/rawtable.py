@@ -6,7 +6,7 @@ import bisect
 import csv
 import io
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING
@@ -20,6 +20,21 @@ LAYER = "hygiene"
 _SURROGATE = re.compile("[\udc80-\udcff]")
 
 
+class _FrameRows(Sequence):
+    """``RawTable.rows`` of a table read by the fast path: rows made on demand from the frame."""
+
+    def __init__(self, frame: pd.DataFrame) -> None:
+        self._frame = frame
+
+    def __len__(self) -> int:
+        return len(self._frame)
+
+    def __getitem__(self, i):  # type: ignore[override]
+        if isinstance(i, slice):
+            return [self[k] for k in range(*i.indices(len(self)))]
+        return [str(v) for v in self._frame.iloc[i].tolist()]
+
+
 @dataclass
 class RawTable:
     """A CSV file as strings: header, rows, and whether it could be parsed at all."""
@@ -27,13 +42,19 @@ class RawTable:
     name: str
     file: str
     header: list[str] = field(default_factory=list)
-    rows: list[list[str]] = field(default_factory=list)
+    rows: Sequence[list[str]] = field(default_factory=list)
     parsed: bool = False
+    #: the file's bytes (without a BOM), kept for byte-level prefilters of the hygiene checks
+    raw: bytes | None = field(default=None, repr=False)
+    _fast: pd.DataFrame | None = field(default=None, repr=False)
 
     @cached_property
     def frame(self) -> pd.DataFrame:
         """All cells as strings, one column per header name present in every row."""
         import pandas as pd
+
+        if self._fast is not None:
+            return self._fast
 
         width = len(self.header)
         good = [r if len(r) == width else (r + [""] * width)[:width] for r in self.rows]
@@ -125,6 +146,12 @@ def parse(name: str, file: str, data: bytes) -> tuple[RawTable, list[Problem]]:
     except UnicodeDecodeError as exc:
         problems += _undecodable(file, data, exc)
         return table, problems
+    table.raw = data
+    fast = None if "\r" in text or not text.endswith("\n") else _fast_frame(data)
+    if fast is not None:
+        table.header, table._fast, table.parsed = fast[0], fast[1], True
+        table.rows = _FrameRows(fast[1])
+        return table, problems
     rows, ends, error = _records(text)
     if "\r" in text:
         add(
@@ -153,3 +180,78 @@ def parse(name: str, file: str, data: bytes) -> tuple[RawTable, list[Problem]]:
             else:
                 add(i + 2, None, f"has {len(rec)} cells but the header has {width}")
     return table, problems
+
+
+def _quotes_well_formed(data: bytes) -> tuple[bool, int]:
+    """Whether every quote opens a field, closes it, or is doubled inside it (as RFC 4180 says).
+
+    Then Python's csv module (strict) and pandas' C parser split the file into the same
+    cells: a quote inside an unquoted field, text after a closing quote or an unclosed
+    quote makes this False. Also returns the number of commas outside quoted fields
+    (the cell separators).
+    """
+    import numpy as np
+
+    arr = np.frombuffer(data, dtype=np.uint8)
+    q = np.flatnonzero(arr == 0x22)
+    commas = np.flatnonzero(arr == 0x2C)
+    if len(q) % 2:
+        return False, 0
+    if not len(q):
+        return True, len(commas)
+    opening, closing = q[0::2], q[1::2]
+    before = arr[np.maximum(opening - 1, 0)]
+    ok_open = (opening == 0) | (before == 0x2C) | (before == 0x0A)
+    ok_open[1:] |= opening[1:] - 1 == closing[:-1]  # second quote of a doubled quote
+    after = arr[np.minimum(closing + 1, len(arr) - 1)]
+    ok_close = (closing + 1 == len(arr)) | (after == 0x2C) | (after == 0x0A)
+    ok_close[:-1] |= closing[:-1] + 1 == opening[1:]  # first quote of a doubled quote
+    inside = int((np.searchsorted(commas, closing) - np.searchsorted(commas, opening)).sum())
+    return bool(ok_open.all() and ok_close.all()), len(commas) - inside
+
+
+def _fast_frame(data: bytes) -> tuple[list[str], pd.DataFrame] | None:
+    """Header and string frame read by pandas' C parser, or None where only csv.reader is exact.
+
+    Used only when the result is provably what :func:`parse` builds from csv.reader: no
+    NUL, no CR, a header line without quotes and with distinct names, well-formed quotes,
+    and every row with exactly the header's number of cells (counted from the separators,
+    so a short row, a blank line included, sends the file to the exact parser, which
+    reports it).
+    """
+    import pandas as pd
+
+    end = data.find(b"\n")
+    if end < 0 or end + 1 >= len(data) or b"\x00" in data or b'"' in data[:end]:
+        return None
+    header = data[:end].decode("utf-8").split(",")
+    if len(header) < 2 or len(set(header)) != len(header):
+        return None
+    well_formed, separators = _quotes_well_formed(data)
+    if not well_formed:
+        return None
+    try:
+        frame = pd.read_csv(
+            io.BytesIO(data),
+            header=None,
+            skiprows=1,
+            dtype=str,
+            keep_default_na=False,
+            na_filter=True,
+            skip_blank_lines=False,
+            engine="c",
+            quotechar='"',
+            doublequote=True,
+            escapechar=None,
+            comment=None,
+            encoding="utf-8",
+        )
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, ValueError):
+        return None
+    # pandas raises on a row longer than the first one and pads a shorter one, silently.
+    # No row is longer (it raised otherwise), so the separators add up to one less than
+    # the header's width per row (header included) only if no row is shorter either.
+    if frame.shape[1] != len(header) or separators != (len(frame) + 1) * (len(header) - 1):
+        return None
+    frame.columns = header
+    return header, frame

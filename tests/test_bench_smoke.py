@@ -1,0 +1,36 @@
+"""Smoke test: the synthetic generator and the benchmark script run at a tiny size.
+
+The benchmark itself is far too slow for CI; this only checks that both scripts work
+and that a generated package passes every layer of the project's validator.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+from cartel_directive.validate import validate
+
+BENCH = Path(__file__).resolve().parent.parent / "scripts" / "bench"
+
+
+def test_generated_package_is_valid(tmp_path: Path) -> None:
+    subprocess.run([sys.executable, str(BENCH / "synthetic.py"), str(tmp_path), "-n", "200"], check=True)
+    report = validate(tmp_path / "pkg", sources=tmp_path / "archive")
+    assert report.ok, "\n".join(report.lines())
+    assert report.rows["statements"] == 200
+    assert "provenance" in report.ran
+
+
+def test_bench_script_runs_at_tiny_size(tmp_path: Path) -> None:
+    out = tmp_path / "bench.md"
+    args = ["--sizes", "100,200", "--repeat", "1", "--import-repeat", "2", "--real-calls", "2", "--out", str(out)]
+    subprocess.run(
+        [sys.executable, str(BENCH / "run.py"), *args],
+        check=True,
+        capture_output=True,
+    )
+    text = out.read_text(encoding="utf-8")
+    assert "| 200 |" in text and "frictionless" in text
+    assert (tmp_path / "benchmarks.png").is_file()
