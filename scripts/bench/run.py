@@ -77,10 +77,7 @@ elif kind == "load_all":
     import cartel_directive
     from cartel_directive import loader  # noqa: F401  (absent before the loader is merged)
     t = time.perf_counter()
-    try:
-        frames = cartel_directive.load_all(pkg)
-    except TypeError:
-        frames = cartel_directive.load_all(path=pkg)
+    frames = cartel_directive.load_all(root=pkg)
     seconds = time.perf_counter() - t
     extra = {"rows": sum(len(f) for f in frames.values())}
 elif kind in ("read_csv_real", "load_all_real"):
@@ -249,7 +246,7 @@ def report(results: dict, args: argparse.Namespace, command: str) -> str:
         "- `validate` = `cartel_directive.validate.validate(pkg, sources=archive)`: all layers, provenance",
         "  included (the CLI's `validate --sources`); `frictionless` = `frictionless.validate(datapackage.json)`;",
         "  `read_csv` = `pandas.read_csv` of the seven files with default options;"
-        + (" `load_all` = `cartel_directive.load_all(pkg)`." if results["loader"] else ""),
+        + (" `load_all` = `cartel_directive.load_all(root=pkg)`." if results["loader"] else ""),
         "",
         "## Results (seconds, median; peak memory in MiB)",
         "",
