@@ -22,3 +22,9 @@ docs:             ## regenerate the codebook, the README table of tables, the da
 	$(PY) scripts/docs.py && $(PY) scripts/figures.py
 docs-check:       ## fail if any generated document or figure is stale
 	$(PY) scripts/docs.py --check && $(PY) scripts/figures.py --check
+
+.PHONY: bench reliability
+bench:            ## the benchmarks at 10k, 100k and 1M rows (slow; writes docs/benchmarks.md)
+	$(PY) scripts/bench/run.py
+reliability:      ## the mutation report (docs/reliability.md)
+	$(PY) scripts/reliability_report.py
