@@ -67,8 +67,12 @@ def _out_of_range(kind: str, col: pd.Series) -> pd.Series:
 
     if kind == "integer":
         shaped = col.str.fullmatch(r"[+-]?[0-9]+")
-        big = col.where(shaped, "0").map(lambda v: not -(2**63) <= int(v) < 2**63)
-        return shaped & big.astype(bool)
+        # at most 18 digits (after the sign and leading zeros) always fit; only longer ones are checked in Python
+        long = shaped & (col.str.lstrip("+-").str.lstrip("0").str.len() > 18)
+        if not long.any():
+            return long
+        big = col.where(long, "0").map(lambda v: not -(2**63) <= int(v) < 2**63)
+        return long & big.astype(bool)
     if kind == "date":
         shaped = col.str.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
         year = pd.to_numeric(col.where(shaped, "2000").str.slice(0, 4))

@@ -110,7 +110,8 @@ def _excerpt_suspects(archive: Archive, frame: pd.DataFrame, cols: tuple[str, ..
     """(rows whose excerpt is checked, rows whose excerpt may not match): both boolean arrays.
 
     Excerpts are compared in bulk, one source at a time: the archived slices are
-    repaired, then excerpts and slices are folded together (:func:`fold_many`).
+    repaired; an excerpt equal to its slice as it stands matches (folding equal
+    strings gives equal strings); the others are folded together (:func:`fold_many`).
     Rows that do not match exactly are re-checked one by one by the caller.
     """
     import numpy as np
@@ -135,11 +136,15 @@ def _excerpt_suspects(archive: Archive, frame: pd.DataFrame, cols: tuple[str, ..
         slices = [text[a:b] for a, b in zip(s, e, strict=True)]
         if profile:
             slices = [repair(x, profile) for x in slices]
-        same = np.fromiter(
-            (x == y for x, y in zip(fold_many(slices), fold_many(excerpts[lo:hi].tolist()), strict=True)),
-            dtype=bool,
-            count=hi - lo,
-        )
+        mine = excerpts[lo:hi]
+        cut = np.empty(hi - lo, dtype=object)
+        cut[:] = slices
+        # equal strings fold equally: only the rows that differ as they stand need folding
+        same = np.asarray(cut == mine, dtype=bool)
+        differ = np.flatnonzero(~same)
+        if len(differ):
+            folded = zip(fold_many(cut[differ].tolist()), fold_many(mine[differ].tolist()), strict=True)
+            same[differ] = np.fromiter((x == y for x, y in folded), dtype=bool, count=len(differ))
         same &= ends[lo:hi] <= len(text)
         suspect[where[lo:hi][~same]] = True
     return usable, suspect
