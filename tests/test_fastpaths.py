@@ -213,3 +213,15 @@ def test_arrow_parse_agrees_with_exact_path(data: bytes, monkeypatch: pytest.Mon
 def test_arrow_path_is_taken_for_a_clean_file() -> None:
     assert rawtable._arrow_frame(_BASE) is not None
     assert rawtable._arrow_frame(_BASE.replace(b"a-2,", b"\na-2,")) is None
+
+
+@pytest.mark.parametrize("dtype", ["string", "str", "object", "Int64"])
+def test_foreign_key_isin_agrees(dtype: str) -> None:
+    import pandas as pd
+
+    target = pd.Series(["a", "b", None, "b", "é", ""], dtype="string")
+    values = ["a", "x", None, "é", "", "B"] if dtype != "Int64" else [1, None, 3, 4, 5, 6]
+    s = pd.Series(values, dtype=dtype)
+    allowed = frames._distinct(target)
+    want = s.isin(set(target.dropna()))
+    assert frames._isin(s, allowed).tolist() == want.tolist()

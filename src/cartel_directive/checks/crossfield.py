@@ -393,7 +393,7 @@ def check_related(
     for name, df in frames.items():
         pk = pks.get(name, [])
         if len(pk) == 1 and pk[0] in df.columns and name != "sources":
-            known.update(df[pk[0]].dropna().astype(str))
+            known.update(df[pk[0]].dropna().astype(str).tolist())
     for row, related in _rows(frame, "related_ids"):
         for rid in filter(None, (related or "").split(";")):
             if rid not in known:

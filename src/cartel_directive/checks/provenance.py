@@ -115,6 +115,7 @@ def _excerpt_suspects(archive: Archive, frame: pd.DataFrame, cols: tuple[str, ..
     Rows that do not match exactly are re-checked one by one by the caller.
     """
     import numpy as np
+    import pandas as pd
 
     sf_col, ev_col, s_col, e_col = (frame[c] for c in cols)
     usable = (sf_col.notna() & ev_col.notna() & s_col.notna() & e_col.notna() & sf_col.isin(list(profiles))).to_numpy()
@@ -122,15 +123,15 @@ def _excerpt_suspects(archive: Archive, frame: pd.DataFrame, cols: tuple[str, ..
     where = np.flatnonzero(usable)
     if not len(where):
         return usable, suspect
-    names = sf_col.to_numpy(dtype=object)[where]
+    codes, uniques = pd.factorize(sf_col.iloc[where])
     starts = s_col.to_numpy(dtype="int64", na_value=0)[where]
     ends = e_col.to_numpy(dtype="int64", na_value=0)[where]
-    excerpts = ev_col.to_numpy(dtype=object)[where]
-    order = np.argsort(names, kind="stable")
-    names, starts, ends, excerpts, where = names[order], starts[order], ends[order], excerpts[order], where[order]
-    cuts = np.flatnonzero(names[1:] != names[:-1]) + 1
-    for lo, hi in zip(np.r_[0, cuts], np.r_[cuts, len(names)], strict=True):
-        name = names[lo]
+    excerpts = ev_col.iloc[where].to_numpy(dtype=object)
+    order = np.argsort(codes, kind="stable")
+    codes, starts, ends, excerpts, where = codes[order], starts[order], ends[order], excerpts[order], where[order]
+    cuts = np.flatnonzero(codes[1:] != codes[:-1]) + 1
+    for lo, hi in zip(np.r_[0, cuts], np.r_[cuts, len(codes)], strict=True):
+        name = str(uniques[codes[lo]])
         text, profile = archive.text(name), profiles[name]
         s, e = starts[lo:hi].tolist(), ends[lo:hi].tolist()
         slices = [text[a:b] for a, b in zip(s, e, strict=True)]
