@@ -502,7 +502,9 @@ WHY: dict[str, str] = {
         "sets of keys for the foreign keys, and memory traffic once the tables outgrow the CPU caches."
     ),
     "import": "Why: a module imported at package import time pulls in pandas; keep heavy imports lazy.",
-    "load_all()": "Why: per-call fixed costs of the loader (schema reading, dtype conversion) on a tiny package.",
+    "load_all()": (
+        "Why: profiled, about 85 % of a call is `frames.typed_frame`: some 90 columns each go through several pandas operations (pattern match, range check, conversion, masking), a fixed cost of roughly 0.3 ms per column that dwarfs parsing 366 rows; `read_csv` does one C pass per file. What would close it: convert each table in one pyarrow step (parse with typed column_types, checking shapes with Arrow kernels) or cache the typed frames keyed by the files' SHA-256."
+    ),
 }
 
 if __name__ == "__main__":
