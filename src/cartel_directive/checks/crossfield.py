@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import unicodedata
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
@@ -290,9 +291,24 @@ def check_quotes(file: str, frame: pd.DataFrame) -> Iterator[Problem]:
     import numpy as np
 
     both = (frame["quote"].notna() & frame["evidence"].notna()).to_numpy()
-    quotes = fold_many(frame["quote"].to_numpy(dtype=object)[both].tolist())
-    evidence = fold_many(frame["evidence"].to_numpy(dtype=object)[both].tolist())
-    inside = np.fromiter((q in e for q, e in zip(quotes, evidence, strict=True)), dtype=bool, count=len(quotes))
+    quotes = frame["quote"].to_numpy(dtype=object)[both]
+    evidence = frame["evidence"].to_numpy(dtype=object)[both]
+    # A quote inside the evidence as they stand, both already in NFC, is inside it after
+    # folding too: folding then maps characters one by one (no mapping makes or removes
+    # whitespace), collapses whole runs of whitespace (a run inside the quote is a whole
+    # run of the evidence) and trims the ends. Only the other rows are folded.
+    inside = np.fromiter(
+        (
+            q in e and unicodedata.is_normalized("NFC", e) and unicodedata.is_normalized("NFC", q)
+            for q, e in zip(quotes.tolist(), evidence.tolist(), strict=True)
+        ),
+        dtype=bool,
+        count=len(quotes),
+    )
+    rest = np.flatnonzero(~inside)
+    if len(rest):
+        folded = zip(fold_many(quotes[rest].tolist()), fold_many(evidence[rest].tolist()), strict=True)
+        inside[rest] = np.fromiter((q in e for q, e in folded), dtype=bool, count=len(rest))
     suspect = both.copy()
     suspect[both] = ~inside
     for row, quote, evidence in _rows(frame[suspect], "quote", "evidence"):
@@ -377,7 +393,7 @@ def check_related(
     for name, df in frames.items():
         pk = pks.get(name, [])
         if len(pk) == 1 and pk[0] in df.columns and name != "sources":
-            known.update(df[pk[0]].dropna().astype(str))
+            known.update(df[pk[0]].dropna().astype(str).tolist())
     for row, related in _rows(frame, "related_ids"):
         for rid in filter(None, (related or "").split(";")):
             if rid not in known:

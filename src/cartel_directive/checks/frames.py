@@ -20,6 +20,7 @@ from .rawtable import RawTable
 if TYPE_CHECKING:
     import pandas as pd
     import pandera.pandas as pa
+    import pyarrow as pa_
 
 LAYER = "pandera"
 
@@ -67,8 +68,12 @@ def _out_of_range(kind: str, col: pd.Series) -> pd.Series:
 
     if kind == "integer":
         shaped = col.str.fullmatch(r"[+-]?[0-9]+")
-        big = col.where(shaped, "0").map(lambda v: not -(2**63) <= int(v) < 2**63)
-        return shaped & big.astype(bool)
+        # at most 18 digits (after the sign and leading zeros) always fit; only longer ones are checked in Python
+        long = shaped & (col.str.lstrip("+-").str.lstrip("0").str.len() > 18)
+        if not long.any():
+            return long
+        big = col.where(long, "0").map(lambda v: not -(2**63) <= int(v) < 2**63)
+        return long & big.astype(bool)
     if kind == "date":
         shaped = col.str.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
         year = pd.to_numeric(col.where(shaped, "2000").str.slice(0, 4))
@@ -107,6 +112,27 @@ def _key_series(frame: pd.DataFrame, columns: tuple[str, ...] | list[str]) -> pd
     return key
 
 
+def _distinct(key: pd.Series) -> pa_.Array:
+    """The distinct non-missing values of a string key, as a pyarrow array (for :func:`_isin`)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    return pc.unique(pa.array(key.dropna(), type=pa.large_string()))
+
+
+def _isin(s: pd.Series, allowed: pa_.Array) -> pd.Series:
+    """``s.isin(set(allowed))``, with pyarrow's hash kernel for a column of strings."""
+    import pandas as pd
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if not (isinstance(s.dtype, pd.StringDtype) or s.dtype == "str"):
+        return s.isin(set(allowed.to_pylist()))
+    values = pa.array(s, type=pa.large_string(), from_pandas=True)
+    hit = pc.is_in(values, value_set=allowed, skip_nulls=True).fill_null(False)
+    return pd.Series(hit.to_numpy(zero_copy_only=False), index=s.index, dtype=bool)
+
+
 def build_schema(
     schema: TableSchema,
     present: list[str],
@@ -137,12 +163,12 @@ def build_schema(
             continue
         if not set(fk.reference_fields) <= set(target.columns):
             continue
-        allowed = set(_key_series(target, fk.reference_fields).dropna())
+        allowed = _distinct(_key_series(target, fk.reference_fields))
         where = f"{schemas[fk.resource].name}.csv" if fk.resource in schemas else fk.resource
         label = ", ".join(fk.reference_fields)
 
-        def _fk(s: pd.Series, allowed: set[str] = allowed) -> pd.Series:
-            return s.isna() | s.isin(allowed)
+        def _fk(s: pd.Series, allowed: pa_.Array = allowed) -> pd.Series:
+            return s.isna() | _isin(s, allowed)
 
         if len(fk.fields) == 1:
             columns[fk.fields[0]].checks.append(

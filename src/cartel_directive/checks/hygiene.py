@@ -63,10 +63,51 @@ def _may_match(table: RawTable, pattern: object) -> bool:
     if raw is None:
         return True
     if pattern is _CONTROL:
-        return bool(raw.translate(None, _NOT_CONTROL)) or any(b in raw for b in _CONTROL_MULTI)
+        return bool(raw.translate(None, _NOT_CONTROL)) or _has_sequence(raw, _CONTROL_MULTI)
     if pattern is MOJIBAKE:
-        return any(b in raw for b in _MOJIBAKE_BYTES)
+        return _has_sequence(raw, _MOJIBAKE_BYTES)
     return True
+
+
+def _has_sequence(raw: bytes, needles: tuple[bytes, ...]) -> bool:
+    """``any(n in raw for n in needles)`` for needles that start with a UTF-8 lead byte (>= 0xC2).
+
+    ``raw`` is valid UTF-8 (it decoded), so such a byte only ever starts a character:
+    the needles are looked for at the (few) non-ASCII lead bytes only, vectorised.
+    """
+    import numpy as np
+
+    if raw.isascii():
+        return False
+    key = _lead_keys(raw)
+    for size in (1, 2, 3):
+        wanted = [int.from_bytes(n, "big") for n in needles if len(n) == size]
+        if wanted and np.isin(key >> (8 * (3 - size)), wanted).any():
+            return True
+    if any(len(n) > 3 for n in needles):  # pragma: no cover - no such needle today
+        return any(n in raw for n in needles)
+    return False
+
+
+_KEYS: list = [None, None]  # [bytes, keys]: the last file's keys (the checks ask twice per file)
+
+
+def _lead_keys(raw: bytes):
+    """Each non-ASCII lead byte of ``raw`` with the two bytes after it, as one number."""
+    import numpy as np
+
+    if _KEYS[0] is raw:
+        return _KEYS[1]
+    arr = np.frombuffer(raw, dtype=np.uint8)
+    lead = np.flatnonzero(arr >= 0xC2)
+    last = len(arr) - 1
+    # indices clipped at the end: a valid file has no lead byte there, so a clipped
+    # index never completes a needle
+    key = arr[lead].astype(np.uint32) << 16
+    key |= arr[np.minimum(lead + 1, last)].astype(np.uint32) << 8
+    key |= arr[np.minimum(lead + 2, last)]
+    _KEYS[:] = [raw, key]
+    return key
 
 
 def _edge_candidates(col, pattern: object):
@@ -149,4 +190,7 @@ def check(table: RawTable, schema: TableSchema) -> list[Problem]:
     """All hygiene checks for one parsed table."""
     if not table.parsed:
         return []
-    return check_header(table, schema) + list(_cells(table, schema)) + check_sorted(table, schema)
+    try:
+        return check_header(table, schema) + list(_cells(table, schema)) + check_sorted(table, schema)
+    finally:
+        _KEYS[:] = [None, None]  # do not keep the file's bytes alive

@@ -110,10 +110,12 @@ def _excerpt_suspects(archive: Archive, frame: pd.DataFrame, cols: tuple[str, ..
     """(rows whose excerpt is checked, rows whose excerpt may not match): both boolean arrays.
 
     Excerpts are compared in bulk, one source at a time: the archived slices are
-    repaired, then excerpts and slices are folded together (:func:`fold_many`).
+    repaired; an excerpt equal to its slice as it stands matches (folding equal
+    strings gives equal strings); the others are folded together (:func:`fold_many`).
     Rows that do not match exactly are re-checked one by one by the caller.
     """
     import numpy as np
+    import pandas as pd
 
     sf_col, ev_col, s_col, e_col = (frame[c] for c in cols)
     usable = (sf_col.notna() & ev_col.notna() & s_col.notna() & e_col.notna() & sf_col.isin(list(profiles))).to_numpy()
@@ -121,25 +123,29 @@ def _excerpt_suspects(archive: Archive, frame: pd.DataFrame, cols: tuple[str, ..
     where = np.flatnonzero(usable)
     if not len(where):
         return usable, suspect
-    names = sf_col.to_numpy(dtype=object)[where]
+    codes, uniques = pd.factorize(sf_col.iloc[where])
     starts = s_col.to_numpy(dtype="int64", na_value=0)[where]
     ends = e_col.to_numpy(dtype="int64", na_value=0)[where]
-    excerpts = ev_col.to_numpy(dtype=object)[where]
-    order = np.argsort(names, kind="stable")
-    names, starts, ends, excerpts, where = names[order], starts[order], ends[order], excerpts[order], where[order]
-    cuts = np.flatnonzero(names[1:] != names[:-1]) + 1
-    for lo, hi in zip(np.r_[0, cuts], np.r_[cuts, len(names)], strict=True):
-        name = names[lo]
+    excerpts = ev_col.iloc[where].to_numpy(dtype=object)
+    order = np.argsort(codes, kind="stable")
+    codes, starts, ends, excerpts, where = codes[order], starts[order], ends[order], excerpts[order], where[order]
+    cuts = np.flatnonzero(codes[1:] != codes[:-1]) + 1
+    for lo, hi in zip(np.r_[0, cuts], np.r_[cuts, len(codes)], strict=True):
+        name = str(uniques[codes[lo]])
         text, profile = archive.text(name), profiles[name]
         s, e = starts[lo:hi].tolist(), ends[lo:hi].tolist()
         slices = [text[a:b] for a, b in zip(s, e, strict=True)]
         if profile:
             slices = [repair(x, profile) for x in slices]
-        same = np.fromiter(
-            (x == y for x, y in zip(fold_many(slices), fold_many(excerpts[lo:hi].tolist()), strict=True)),
-            dtype=bool,
-            count=hi - lo,
-        )
+        mine = excerpts[lo:hi]
+        cut = np.empty(hi - lo, dtype=object)
+        cut[:] = slices
+        # equal strings fold equally: only the rows that differ as they stand need folding
+        same = np.asarray(cut == mine, dtype=bool)
+        differ = np.flatnonzero(~same)
+        if len(differ):
+            folded = zip(fold_many(cut[differ].tolist()), fold_many(mine[differ].tolist()), strict=True)
+            same[differ] = np.fromiter((x == y for x, y in folded), dtype=bool, count=len(differ))
         same &= ends[lo:hi] <= len(text)
         suspect[where[lo:hi][~same]] = True
     return usable, suspect

@@ -141,6 +141,13 @@ def parse(name: str, file: str, data: bytes) -> tuple[RawTable, list[Problem]]:
     if data.startswith(b"\xef\xbb\xbf"):
         add(1, None, "starts with a byte-order mark (BOM); save as UTF-8 without BOM")
         data = data[3:]
+    if b"\r" not in data and data.endswith(b"\n"):
+        arrow = _arrow_frame(data)  # None unless provably what the exact path below builds
+        if arrow is not None:
+            table.raw = data
+            table.header, table._fast, table.parsed = arrow[0], arrow[1], True
+            table.rows = _FrameRows(arrow[1])
+            return table, problems
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -255,3 +262,96 @@ def _fast_frame(data: bytes) -> tuple[list[str], pd.DataFrame] | None:
         return None
     frame.columns = header
     return header, frame
+
+
+def _quote_positions(data: bytes):
+    """Positions of the quotes of a file whose quotes are well formed (as RFC 4180 says), else None.
+
+    Same rule as :func:`_quotes_well_formed`, without counting the separators.
+    """
+    import numpy as np
+
+    arr = np.frombuffer(data, dtype=np.uint8)
+    q = np.flatnonzero(arr == 0x22)
+    if len(q) % 2:
+        return None
+    if not len(q):
+        return q
+    opening, closing = q[0::2], q[1::2]
+    before = arr[np.maximum(opening - 1, 0)]
+    ok_open = (opening == 0) | (before == 0x2C) | (before == 0x0A)
+    ok_open[1:] |= opening[1:] - 1 == closing[:-1]
+    after = arr[np.minimum(closing + 1, len(arr) - 1)]
+    ok_close = (closing + 1 == len(arr)) | (after == 0x2C) | (after == 0x0A)
+    ok_close[:-1] |= closing[:-1] + 1 == opening[1:]
+    return q if ok_open.all() and ok_close.all() else None
+
+
+def _arrow_frame(data: bytes) -> tuple[list[str], pd.DataFrame] | None:
+    """Header and string frame read by pyarrow's CSV reader, or None where only csv.reader is exact.
+
+    Used only when the result is provably what :func:`parse` builds from csv.reader:
+    valid UTF-8 (pyarrow checks every cell; the rest is ASCII), no NUL, no CR, ending
+    with a newline, a header line without quotes and with distinct names, well-formed
+    quotes (then pyarrow and csv.reader split the file into the same cells), no blank
+    line outside a quoted cell (pyarrow would read it as a row of empty cells), and
+    every row with exactly the header's number of cells (pyarrow raises otherwise).
+    """
+    import numpy as np
+
+    end = data.find(b"\n")
+    if end < 0 or end + 1 >= len(data) or b"\x00" in data or b'"' in data[:end]:
+        return None
+    try:
+        header = data[:end].decode("utf-8").split(",")
+    except UnicodeDecodeError:
+        return None
+    if len(header) < 2 or len(set(header)) != len(header):
+        return None
+    quotes = _quote_positions(data)
+    if quotes is None:
+        return None
+    if b"\n\n" in data:
+        arr = np.frombuffer(data, dtype=np.uint8)
+        newlines = np.flatnonzero(arr == 0x0A)
+        blank = newlines[1:][np.diff(newlines) == 1]  # the second newline of each pair
+        if (np.searchsorted(quotes, blank) % 2 == 0).any():  # an even number of quotes before it: outside
+            return None
+    try:
+        import pyarrow as pa
+        import pyarrow.csv as pcsv
+
+        table = pcsv.read_csv(
+            pa.BufferReader(data),
+            read_options=pcsv.ReadOptions(column_names=header, skip_rows=1, block_size=1 << 24),
+            parse_options=pcsv.ParseOptions(
+                delimiter=",",
+                quote_char='"',
+                double_quote=True,
+                escape_char=False,
+                newlines_in_values=True,
+                ignore_empty_lines=False,
+            ),
+            convert_options=pcsv.ConvertOptions(
+                column_types={h: pa.large_string() for h in header},
+                strings_can_be_null=False,
+                quoted_strings_can_be_null=False,
+                check_utf8=True,
+            ),
+        )
+    except (ImportError, ValueError, OSError):  # pyarrow.ArrowInvalid is a ValueError
+        return None
+    if table.num_columns != len(header) or table.column_names != header:
+        return None
+    return header, _to_frame(table)
+
+
+def _to_frame(table) -> pd.DataFrame:
+    """A pyarrow table of strings as the pandas frame of strings the exact path makes."""
+    import pandas as pd
+
+    frame = table.to_pandas()
+    want = pd.Series([], dtype="str").dtype
+    if any(d != want for d in frame.dtypes):
+        frame = frame.astype(want)
+    return frame
