@@ -167,7 +167,7 @@ def parser() -> argparse.ArgumentParser:
         "sqlite (cartel-directive.sqlite with primary keys, foreign keys and enum checks declared), "
         "stata (one <table>.dta each, format 118: value labels for enums, variable labels from the "
         "schema titles), xlsx (cartel-directive.xlsx, one sheet per table plus a 'fields' codebook). "
-        "parquet needs pyarrow and xlsx needs openpyxl: pip install 'cartel-directive[export]'.",
+        "xlsx needs openpyxl: pip install 'cartel-directive[export]'.",
     )
     e.add_argument("--format", required=True, choices=("parquet", "sqlite", "stata", "xlsx"), help="the file format")
     e.add_argument("--out", required=True, metavar="DIR", help="folder to write into (created if needed)")
