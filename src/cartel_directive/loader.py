@@ -17,6 +17,7 @@ column; the index is a plain ``RangeIndex``.
 from __future__ import annotations
 
 import copy
+import hashlib
 import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -54,6 +55,17 @@ def _check_name(pkg: Package, table: str) -> None:
 
 def _verified_file(pkg: Package, table: str) -> Path:
     """The table's CSV file, after checking its size and SHA-256 against the descriptor."""
+    return _verified(pkg, table, read=False)[0]
+
+
+def _verified_bytes(pkg: Package, table: str) -> tuple[Path, bytes]:
+    """The table's CSV file and its bytes, read once, whose size and SHA-256 match the descriptor."""
+    file, data = _verified(pkg, table, read=True)
+    assert data is not None
+    return file, data
+
+
+def _verified(pkg: Package, table: str, *, read: bool) -> tuple[Path, bytes | None]:
     _check_name(pkg, table)
     res = pkg.resources[table]
     file = pkg.root / res.path
@@ -62,14 +74,19 @@ def _verified_file(pkg: Package, table: str) -> Path:
         raise IntegrityError(f"{file}: missing; the package is incomplete (reinstall cartel-directive)")
     if not expected_hash:
         raise IntegrityError(f"{file}: datapackage.json records no hash for {table!r}, so it cannot be verified")
-    size, digest = file_digest(file)
+    data = None
+    if read:  # hash the very bytes that are parsed
+        data = file.read_bytes()
+        size, digest = len(data), f"sha256:{hashlib.sha256(data).hexdigest()}"
+    else:
+        size, digest = file_digest(file)
     if digest != expected_hash or (expected_bytes is not None and size != expected_bytes):
         raise IntegrityError(
             f"{file}: does not match datapackage.json ({size} bytes, {digest}; expected "
             f"{expected_bytes} bytes, {expected_hash}): the file was modified or truncated "
             "(reinstall cartel-directive, or run `cartel-directive build` after an intended edit)"
         )
-    return file
+    return file, data
 
 
 def _fail(cls: type[Exception], problems: list[Any]) -> None:
@@ -79,14 +96,18 @@ def _fail(cls: type[Exception], problems: list[Any]) -> None:
         raise cls(shown + more)
 
 
-def _typed(pkg: Package, table: str) -> tuple[RawTable, pd.DataFrame]:
-    """The parsed file and the table with every column converted to its schema type (enums still strings)."""
+def _typed(pkg: Package, table: str, data: bytes | None = None) -> tuple[RawTable, pd.DataFrame]:
+    """The parsed file and the table with every column converted to its schema type (enums still strings).
+
+    ``data``: the file's bytes, already verified by :func:`_verified_bytes`.
+    """
     from .checks import frames, rawtable
 
-    file = _verified_file(pkg, table)
+    if data is None:
+        data = _verified_bytes(pkg, table)[1]
     schema = pkg.schemas[table]
     rel = pkg.resources[table].path
-    raw, problems = rawtable.parse(table, rel, file.read_bytes())
+    raw, problems = rawtable.parse(table, rel, data)
     _fail(DataError, problems)
     if raw.header != schema.field_names:
         raise DataError(f"{rel}:1: the header {raw.header} is not the schema's fields {schema.field_names}")
@@ -152,9 +173,19 @@ def load(table: str, validate: bool = False, *, root: Root = None) -> pd.DataFra
     >>> list(events.columns[:2])
     ['event_id', 'occurrence_id']
     """
-    pkg = _open(root)
+    return _load(_open(root), table, validate)
+
+
+def _load(pkg: Package, table: str, validate: bool) -> pd.DataFrame:
     _check_name(pkg, table)
-    raw, typed = _typed(pkg, table)
+    data = _verified_bytes(pkg, table)[1]
+    if not validate:
+        from . import fastload
+
+        fast = fastload.frame(pkg.schemas[table], data)  # None unless provably what the exact path returns
+        if fast is not None:
+            return fast
+    raw, typed = _typed(pkg, table, data)
     if validate:
         _fail(ValidationError, _pandera_problems(pkg, raw, typed))
     return _with_categoricals(typed, pkg.schemas[table], pkg.resources[table].path)
@@ -168,7 +199,7 @@ def load_all(validate: bool = False, *, root: Root = None) -> dict[str, pd.DataF
     ['sources', 'actors', 'events']
     """
     pkg = _open(root)
-    return {name: load(name, validate=validate, root=pkg.root) for name in _names(pkg)}
+    return {name: _load(pkg, name, validate) for name in _names(pkg)}
 
 
 def tables(*, root: Root = None) -> dict[str, str]:

@@ -290,6 +290,20 @@ def _quote_positions(data: bytes):
 def _arrow_frame(data: bytes) -> tuple[list[str], pd.DataFrame] | None:
     """Header and string frame read by pyarrow's CSV reader, or None where only csv.reader is exact.
 
+    See :func:`_arrow_table` for when.
+    """
+    table = _arrow_table(data)
+    if table is None:
+        return None
+    return table.column_names, _to_frame(table)
+
+
+def _arrow_table(data: bytes, use_threads: bool = True, empty_as_null: bool = False):
+    """All cells as a pyarrow table of strings, or None where only csv.reader is exact.
+
+    With ``empty_as_null``, empty cells (quoted or not) are nulls instead of ``""``;
+    every other cell is the same.
+
     Used only when the result is provably what :func:`parse` builds from csv.reader:
     valid UTF-8 (pyarrow checks every cell; the rest is ASCII), no NUL, no CR, ending
     with a newline, a header line without quotes and with distinct names, well-formed
@@ -323,7 +337,9 @@ def _arrow_frame(data: bytes) -> tuple[list[str], pd.DataFrame] | None:
 
         table = pcsv.read_csv(
             pa.BufferReader(data),
-            read_options=pcsv.ReadOptions(column_names=header, skip_rows=1, block_size=1 << 24),
+            read_options=pcsv.ReadOptions(
+                column_names=header, skip_rows=1, block_size=1 << 24, use_threads=use_threads
+            ),
             parse_options=pcsv.ParseOptions(
                 delimiter=",",
                 quote_char='"',
@@ -334,8 +350,9 @@ def _arrow_frame(data: bytes) -> tuple[list[str], pd.DataFrame] | None:
             ),
             convert_options=pcsv.ConvertOptions(
                 column_types={h: pa.large_string() for h in header},
-                strings_can_be_null=False,
-                quoted_strings_can_be_null=False,
+                null_values=[""],
+                strings_can_be_null=empty_as_null,
+                quoted_strings_can_be_null=empty_as_null,
                 check_utf8=True,
             ),
         )
@@ -343,7 +360,7 @@ def _arrow_frame(data: bytes) -> tuple[list[str], pd.DataFrame] | None:
         return None
     if table.num_columns != len(header) or table.column_names != header:
         return None
-    return header, _to_frame(table)
+    return table
 
 
 def _to_frame(table) -> pd.DataFrame:
