@@ -148,3 +148,16 @@ def real_copy(pkg_copy: Path, archive: Path, tmp_path: Path) -> tuple[Path, Path
     for f in dest.iterdir():
         f.chmod(0o644)
     return pkg_copy, dest
+
+
+def import_script(name: str):
+    """Import ``scripts/<name>.py`` as a module (scripts are not a package), then restore sys.path."""
+    import importlib
+    import sys
+
+    folder = str(ROOT / "scripts")
+    sys.path.insert(0, folder)
+    try:
+        return importlib.import_module(name)
+    finally:
+        sys.path.remove(folder)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
 import shutil
 import subprocess
 import sys
@@ -11,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from cartel_directive.descriptor import TABLES, Package
+from conftest import import_script
 
 ROOT = Path(__file__).resolve().parent.parent
 SCRIPT = ROOT / "scripts" / "docs.py"
@@ -18,11 +18,7 @@ SCRIPT = ROOT / "scripts" / "docs.py"
 
 @pytest.fixture(scope="module")
 def docs_module():
-    sys.path.insert(0, str(SCRIPT.parent))
-    try:
-        yield importlib.import_module("docs")
-    finally:
-        sys.path.remove(str(SCRIPT.parent))
+    return import_script("docs")
 
 
 def test_generated_docs_are_current() -> None:

@@ -8,13 +8,14 @@ manifest records.
 
 from __future__ import annotations
 
-import importlib
 import json
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+
+from conftest import import_script
 
 ROOT = Path(__file__).resolve().parent.parent
 SCRIPT = ROOT / "scripts" / "figures.py"
@@ -23,11 +24,7 @@ PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
 @pytest.fixture(scope="module")
 def figures():
-    sys.path.insert(0, str(SCRIPT.parent))
-    try:
-        yield importlib.import_module("figures")
-    finally:
-        sys.path.remove(str(SCRIPT.parent))
+    return import_script("figures")
 
 
 def test_committed_figures_are_current() -> None:
