@@ -19,6 +19,8 @@ class Problem:
     column: str | None
     message: str
     layer: str = ""
+    #: a stable, kebab-case rule code (``evidence-mismatch``): what programs and tests match on
+    code: str = ""
 
     def __str__(self) -> str:
         where = self.file
