@@ -6,6 +6,8 @@ prints it after ``error:`` and exits non-zero, without a traceback.
 
 from __future__ import annotations
 
+from .problems import Problem
+
 
 class CartelDirectiveError(Exception):
     """Base class: something the user can fix (a name, a file, a missing extra)."""
@@ -29,3 +31,17 @@ class ValidationError(CartelDirectiveError):
 
 class MissingExtraError(CartelDirectiveError):
     """An optional dependency (the ``export`` extra) is not installed."""
+
+
+class BoundaryError(CartelDirectiveError):
+    """Input that crosses the package boundary or is malformed: a path that leaves the package,
+    a named pipe, duplicate JSON keys, a descriptor field of the wrong kind...
+
+    Carries located :class:`~cartel_directive.problems.Problem` s, each with a stable ``code``;
+    the message is the first of them (and how many more).
+    """
+
+    def __init__(self, problems: list[Problem]) -> None:
+        self.problems = list(problems)
+        more = len(self.problems) - 1
+        super().__init__(str(self.problems[0]) + (f" (and {more} more)" if more > 0 else ""))

@@ -1,0 +1,372 @@
+"""The package boundary: which files a command may open, how JSON is read, how output is written.
+
+Every command reads a package that someone else may have edited or broken on purpose.
+Three rules, enforced here once and used by the descriptor, the loader, the validator,
+``build`` and the exports:
+
+- **Paths stay inside.** A path from a descriptor (a resource's ``path`` or ``schema``) or
+  from a table (a ``source_file``) is relative, has no ``..``, is not a URL, and resolves,
+  symlinks included, to a regular file inside its folder (the package root or the source
+  archive). Folders, named pipes, devices and sockets are refused *before* anything is
+  opened, and :func:`read_bytes` opens without blocking and checks again after opening, so
+  a file swapped for a pipe in between cannot hang a command. Nothing outside is read,
+  hashed or echoed.
+- **JSON is data, not code paths.** :func:`load_json` refuses duplicate keys, nesting deeper
+  than :data:`MAX_JSON_DEPTH`, ``NaN``/``Infinity`` and files over :data:`MAX_JSON_BYTES`,
+  each with a located one-line message, never an exception class name.
+- **Writes are all or nothing.** :func:`publish` stages every file next to its target,
+  replaces them one by one, and restores the old versions if any replacement fails: the
+  output folder holds either the whole old set or the whole new one, never a mix, never a
+  temporary file, and it never writes through a symlink.
+
+Problems carry a stable ``code`` (``path-outside``, ``json-duplicate-key``...), the file
+and the field or row they concern.
+"""
+
+from __future__ import annotations
+
+import errno
+import hashlib
+import json
+import os
+import re
+import stat
+import tempfile
+from collections.abc import Mapping
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+from .errors import BoundaryError
+from .problems import Problem
+
+#: Nesting deeper than this in a JSON file is refused (the descriptor needs 5 levels).
+MAX_JSON_DEPTH = 64
+#: A descriptor, schema or metadata file larger than this is refused unread.
+MAX_JSON_BYTES = 16 << 20
+
+_SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")  # http:, file:, data:, and Windows drives (C:)
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+_JSON_TOKENS = re.compile(rb'"(?:[^"\\]|\\.)*"|[\[\]{}]', re.DOTALL)
+#: Leading bytes of the compressed formats a decoder would open (gzip, zip, bzip2, xz, zstd).
+COMPRESSED_MAGIC = (b"\x1f\x8b", b"PK\x03\x04", b"BZh", b"\xfd7zXZ\x00", b"(\xb5/\xfd")
+COMPRESSED_SUFFIXES = (".gz", ".gzip", ".zip", ".bz2", ".xz", ".zst", ".tgz", ".7z", ".lz4", ".br")
+
+
+def show(value: object, limit: int = 80) -> str:
+    """``value`` as it may appear in a message: quoted, control and invisible characters escaped, cut."""
+    text = value if isinstance(value, str) else str(value)
+    if len(text) > limit:
+        text = text[:limit] + "..."
+    return repr(text)  # repr escapes every non-printable character (C0, C1, bidi, zero-width)
+
+
+class _Refused(Exception):
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code, self.message = code, message
+
+
+def _kind(mode: int) -> str:
+    if stat.S_ISDIR(mode):
+        return "a folder"
+    if stat.S_ISFIFO(mode):
+        return "a named pipe"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "a device"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    return "not a regular file"
+
+
+def check_relative(value: object) -> None:
+    """Refuse (``_Refused``) a path that is not a plain relative POSIX path without ``..``."""
+    if not isinstance(value, str) or not value:
+        raise _Refused("path-type", f"must be a relative path (a non-empty string), not {show(value)}")
+    if _CONTROL.search(value):
+        raise _Refused("path-invalid", f"{show(value)} holds a control character")
+    if _SCHEME.match(value) or value.startswith("//"):
+        raise _Refused("path-url", f"{show(value)} is a URL or a drive; only files inside the package are read")
+    if "\\" in value:
+        raise _Refused("path-invalid", f"{show(value)} holds a backslash; use / between folders")
+    if value.startswith("/") or value.startswith("~"):
+        raise _Refused("path-absolute", f"{show(value)} is absolute; paths are relative to their folder")
+    parts = PurePosixPath(value).parts
+    if ".." in parts:
+        raise _Refused("path-parent", f"{show(value)} climbs out with '..'; paths stay inside their folder")
+
+
+def _resolve(folder: Path, value: object, *, missing_ok: bool, what: str) -> Path:
+    check_relative(value)
+    assert isinstance(value, str)
+    base = Path(os.path.realpath(folder))
+    real = Path(os.path.realpath(base / value))
+    if real != base and not real.is_relative_to(base):
+        raise _Refused("path-outside", f"{show(value)} resolves (through a symlink) to a file outside the {what}")
+    try:
+        mode = os.stat(real).st_mode
+    except FileNotFoundError:
+        if missing_ok:
+            return real
+        raise _Refused("path-missing", f"{show(value)} does not exist in the {what}") from None
+    except OSError as exc:  # a symlink loop, a permission
+        raise _Refused("path-unreadable", f"{show(value)} cannot be opened: {exc.strerror}") from None
+    if not stat.S_ISREG(mode):
+        raise _Refused("path-not-file", f"{show(value)} is {_kind(mode)}, not a regular file")
+    return real
+
+
+def inside(
+    folder: Path,
+    value: object,
+    *,
+    file: str,
+    column: str | None,
+    row: int | None = None,
+    what: str = "package",
+    missing_ok: bool = False,
+    layer: str = "standard",
+) -> Path:
+    """The real path of ``value`` under ``folder``, a regular file; else :class:`BoundaryError`.
+
+    ``file``, ``row`` and ``column`` say where ``value`` was written (``datapackage.json``
+    and ``resources[events].path``; ``data/sources.csv``, row 3, ``source_file``), so the
+    problem names the place a person must fix. ``missing_ok``: a path that does not exist
+    (but would be inside) is returned, for checks that report missing files themselves.
+    """
+    try:
+        return _resolve(folder, value, missing_ok=missing_ok, what=what)
+    except _Refused as exc:
+        raise BoundaryError([Problem(file, row, column, exc.message, layer, exc.code)]) from None
+
+
+def _open_regular(path: Path) -> int:
+    """An open descriptor on ``path``, known to be a regular file (no blocking on a pipe, no final symlink)."""
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
+    fd = os.open(path, flags)
+    try:
+        mode = os.fstat(fd).st_mode
+        if not stat.S_ISREG(mode):
+            raise OSError(errno.EINVAL, f"{_kind(mode)}, not a regular file")
+    except BaseException:
+        os.close(fd)
+        raise
+    return fd
+
+
+def read_bytes(path: Path, *, limit: int | None = None) -> bytes:
+    """The bytes of the regular file ``path`` (already checked by :func:`inside`).
+
+    Raises :class:`OSError` if it is no longer a regular file, and ``ValueError`` past ``limit`` bytes.
+    """
+    fd = _open_regular(path)
+    with os.fdopen(fd, "rb") as fh:
+        data = fh.read() if limit is None else fh.read(limit + 1)
+    if limit is not None and len(data) > limit:
+        raise ValueError(f"larger than {limit} bytes")
+    return data
+
+
+def digest(path: Path) -> tuple[int, str]:
+    """Size in bytes and ``sha256:<hex>`` of the regular file ``path``, read in chunks."""
+    h = hashlib.sha256()
+    size = 0
+    with os.fdopen(_open_regular(path), "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+            size += len(chunk)
+    return size, f"sha256:{h.hexdigest()}"
+
+
+def read_file(
+    folder: Path,
+    value: object,
+    *,
+    file: str,
+    column: str | None,
+    row: int | None = None,
+    what: str = "package",
+    limit: int | None = None,
+    layer: str = "standard",
+) -> bytes:
+    """:func:`inside`, then :func:`read_bytes`; every failure a located :class:`BoundaryError`."""
+    path = inside(folder, value, file=file, column=column, row=row, what=what, layer=layer)
+    try:
+        return read_bytes(path, limit=limit)
+    except ValueError as exc:
+        raise BoundaryError([Problem(file, row, column, f"{show(value)} is {exc}", layer, "file-too-large")]) from None
+    except OSError as exc:
+        msg = f"{show(value)} cannot be read: {exc.strerror or exc}"
+        raise BoundaryError([Problem(file, row, column, msg, layer, "path-unreadable")]) from None
+
+
+# --------------------------------------------------------------------------- JSON
+
+
+def _depth(data: bytes) -> int:
+    depth = deepest = 0
+    for m in _JSON_TOKENS.finditer(data):
+        tok = m.group()
+        if tok in (b"[", b"{"):
+            depth += 1
+            deepest = max(deepest, depth)
+        elif tok in (b"]", b"}"):
+            depth -= 1
+    return deepest
+
+
+class _Duplicate(Exception):
+    pass
+
+
+def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in out:
+            raise _Duplicate(key)
+        out[key] = value
+    return out
+
+
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")
+
+
+def load_json(data: bytes, file: str, *, layer: str = "standard") -> Any:
+    """Parse one JSON document strictly; :class:`BoundaryError` naming ``file`` on any failure."""
+
+    def fail(code: str, message: str, column: str | None = None) -> BoundaryError:
+        return BoundaryError([Problem(file, None, column, message, layer, code)])
+
+    if len(data) > MAX_JSON_BYTES:
+        raise fail("json-too-large", f"is {len(data)} bytes; larger than {MAX_JSON_BYTES} is refused")
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise fail("json-not-utf8", f"is not UTF-8 (byte {exc.start})") from None
+    if text.startswith("\ufeff"):
+        raise fail("json-invalid", "starts with a byte-order mark; JSON is UTF-8 without one")
+    if _depth(data) > MAX_JSON_DEPTH:
+        raise fail("json-too-deep", f"nests deeper than {MAX_JSON_DEPTH} levels")
+    try:
+        return json.loads(text, object_pairs_hook=_no_duplicates, parse_constant=_no_constant)
+    except _Duplicate as exc:
+        raise fail("json-duplicate-key", f"has the key {show(exc.args[0])} twice in one object", exc.args[0]) from None
+    except json.JSONDecodeError as exc:
+        raise fail("json-invalid", f"is not valid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})") from None
+    except (ValueError, RecursionError) as exc:
+        raise fail("json-invalid", f"is not valid JSON: {exc if isinstance(exc, ValueError) else 'too deep'}") from None
+
+
+def read_json(folder: Path, value: object, *, file: str, column: str | None, what: str = "package") -> Any:
+    """Read the JSON file ``value`` under ``folder`` (named at ``file``/``column``), inside the boundary."""
+    data = read_file(folder, value, file=file, column=column, what=what, limit=MAX_JSON_BYTES)
+    return load_json(data, value if isinstance(value, str) else file)
+
+
+# --------------------------------------------------------------------------- all-or-nothing output
+
+
+def _target(root: Path, rel: str) -> Path:
+    """Where ``rel`` goes under ``root``: refuse names that leave it or a symlink on the way."""
+    try:
+        check_relative(rel)
+    except _Refused as exc:
+        name = show(rel)[1:-1] if isinstance(rel, str) else "?"
+        raise BoundaryError([Problem(name, None, None, exc.message, "", exc.code)]) from None
+    path = root
+    parts = PurePosixPath(rel).parts
+    for i, part in enumerate(parts):
+        path = path / part
+        try:
+            mode = os.lstat(path).st_mode
+        except FileNotFoundError:
+            continue
+        last = i == len(parts) - 1
+        if stat.S_ISLNK(mode):
+            msg = "is a symlink; output is never written through one (remove it first)"
+            raise BoundaryError([Problem(str(PurePosixPath(*parts[: i + 1])), None, None, msg, "", "output-symlink")])
+        if (last and not stat.S_ISREG(mode)) or (not last and not stat.S_ISDIR(mode)):
+            msg = f"is {_kind(mode)}; cannot write {rel} there"
+            raise BoundaryError([Problem(str(PurePosixPath(*parts[: i + 1])), None, None, msg, "", "output-not-file")])
+    return path
+
+
+def publish(root: str | os.PathLike[str], files: Mapping[str, bytes | str], *, check_only: bool = False) -> list[str]:
+    """Write ``files`` (relative POSIX path -> content) under ``root``, all or nothing.
+
+    Returns the relative paths whose content changed (in the order given); unchanged files
+    are not touched. ``check_only``: compute that list, write nothing. ``root`` is created
+    if missing. Every target is checked first (:class:`BoundaryError` for a name that leaves
+    ``root``, a symlink on the way, a folder in the way); then every new content is staged in
+    a temporary file beside its target and flushed to disk; then the targets are replaced
+    one by one, each by an atomic rename, keeping the old file under a hard link. If any step
+    fails, the files already replaced get their old content back, files created are removed,
+    and the error is raised: ``root`` holds the whole old set or the whole new one. No
+    temporary file is left either way.
+    """
+    base = Path(root)
+    payloads = {rel: data.encode("utf-8") if isinstance(data, str) else data for rel, data in files.items()}
+    targets = {rel: _target(base, rel) for rel in payloads}
+    changed = []
+    for rel, data in payloads.items():
+        try:
+            old = read_bytes(targets[rel])
+        except FileNotFoundError:
+            old = None
+        if old != data:
+            changed.append(rel)
+    if check_only or not changed:
+        return changed
+
+    base.mkdir(parents=True, exist_ok=True)
+    staged: dict[str, str] = {}
+    backups: dict[str, str | None] = {}  # rel -> hard link to the old file, or None if there was none
+    done: list[str] = []
+    try:
+        for rel in changed:
+            target = targets[rel]
+            target.parent.mkdir(parents=True, exist_ok=True)
+            _target(base, rel)  # a folder made by someone else on the way is checked again
+            fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".new", dir=target.parent)
+            staged[rel] = tmp
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(payloads[rel])
+                fh.flush()
+                os.fsync(fh.fileno())
+        for rel in changed:
+            target = targets[rel]
+            backups[rel] = _keep_old(target)
+            os.replace(staged[rel], target)
+            del staged[rel]
+            done.append(rel)
+    except BaseException:
+        for rel in reversed(done):
+            old = backups.get(rel)
+            if old is None:
+                targets[rel].unlink(missing_ok=True)
+            else:
+                os.replace(old, targets[rel])
+                backups[rel] = None
+        raise
+    finally:
+        for tmp in staged.values():
+            Path(tmp).unlink(missing_ok=True)
+        for old in backups.values():
+            if old is not None:
+                Path(old).unlink(missing_ok=True)
+    return changed
+
+
+def _keep_old(target: Path) -> str | None:
+    """A second name for ``target``'s current file (a hard link, or a copy), or None if it has none."""
+    if not target.exists():
+        return None
+    fd, keep = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".old", dir=target.parent)
+    os.close(fd)
+    os.unlink(keep)
+    try:
+        os.link(target, keep)
+    except OSError:  # a file system without hard links
+        with open(keep, "wb") as fh:
+            fh.write(read_bytes(target))
+    return keep
