@@ -35,7 +35,7 @@ from hypothesis import strategies as st
 
 ROOT = Path(__file__).resolve().parent.parent
 PROFILE = "utf8-as-latin10-c1-lost"
-TABLES = ("sources", "actors", "events", "event_actors", "statements", "statistics", "discrepancies")
+TABLES = ("sources", "actors", "events", "event_actors", "statements", "statistics", "discrepancies", "changes")
 
 T = TypeVar("T")
 
@@ -442,6 +442,13 @@ def package_spec(c: Chooser) -> PackageSpec:
                 "event_id": f"ev-{k + 1:04d}",
                 "occurrence_id": occ,
                 "event_type": c.choice(["directive", "rejection", "public_statement", "comment_declined"]),
+                **dict(
+                    zip(
+                        ("plover_event", "plover_mode"),
+                        c.choice([("", ""), ("REJECT", "assist"), ("REQUEST", "")]),
+                        strict=True,
+                    )
+                ),
                 "summary": "A generated event happened.",
                 **_dates(c, "date", required=k == 0),
                 "country": c.choice(["", "MX", "US"]),
@@ -467,6 +474,13 @@ def package_spec(c: Chooser) -> PackageSpec:
                 "statement_id": f"stm-{k + 1:04d}",
                 "utterance_id": f"utt-{c.integer(1, 3):04d}",
                 "speaker_id": c.choice(actor_ids),
+                **dict(
+                    zip(
+                        ("speaker_basis", "speaker_basis_note"),
+                        c.choice([("stated", ""), ("inferred", "A pronoun.")]),
+                        strict=True,
+                    )
+                ),
                 "quote": quote,
                 "quote_kind": kind,
                 "setting": c.choice(["", "at a news conference"]),
@@ -500,7 +514,14 @@ def package_spec(c: Chooser) -> PackageSpec:
                 "value_qualifier": c.choice(["exact", "approximate", "at_least", "more_than"]),
                 **_dates(c, "period", required=k == 0),
                 "geography": c.choice(["", "Mexico"]),
-                "attributed_to": c.choice(["", *actor_ids]),
+                **dict(
+                    zip(
+                        ("attributed_to", "attribution_basis"),
+                        c.choice([("", ""), *((a, "stated") for a in actor_ids)]),
+                        strict=True,
+                    )
+                ),
+                "attribution_basis_note": "",
                 "data_origin": c.choice(["", "official records"]),
                 "baseline_stat_id": f"stat-{k:04d}" if k and c.boolean() else "",
                 "is_derived": "false",
@@ -522,6 +543,8 @@ def package_spec(c: Chooser) -> PackageSpec:
             **_dates(c, "period"),
             "geography": "",
             "attributed_to": "",
+            "attribution_basis": "",
+            "attribution_basis_note": "",
             "data_origin": "",
             "baseline_stat_id": "",
             "is_derived": "false",
@@ -550,6 +573,8 @@ def package_spec(c: Chooser) -> PackageSpec:
             **_dates(c, "period"),
             "geography": "",
             "attributed_to": "",
+            "attribution_basis": "",
+            "attribution_basis_note": "",
             "data_origin": "computed by the curators",
             "baseline_stat_id": a,
             "is_derived": "true",
@@ -578,6 +603,21 @@ def package_spec(c: Chooser) -> PackageSpec:
                 {"other_source_file": "", "other_evidence": "", "other_evidence_start": "", "other_evidence_end": ""}
             )
         t["discrepancies"].append(row)
+    t["changes"] = [
+        {
+            "change_id": f"chg-{k + 1:04d}",
+            "version": "0.2.0",
+            "table_name": "statements",
+            "row_id": f"stm-{k + 1:04d}",
+            "change_kind": c.choice(["changed", "added"]),
+            "field_name": "summary",
+            "old_value": "",
+            "new_value": "A generated statement was made.",
+            "reason": "Generated.",
+            "reported_by": c.choice(["audit", "curators"]),
+        }
+        for k in range(c.integer(0, 2))
+    ]
     return spec
 
 

@@ -57,6 +57,7 @@ ID_FIELDS = {
     "stat_id",
     "baseline_stat_id",
     "discrepancy_id",
+    "change_id",
 }
 
 WORDS = [
@@ -139,6 +140,15 @@ ACTOR_KINDS = (
     "unnamed_group",
 )
 EVENT_TYPES = ("designation", "directive", "media_report", "public_statement", "interview", "rejection", "offer")
+PLOVER = (
+    ("COERCE", "restrict"),
+    ("REQUEST", ""),
+    ("", ""),
+    ("ACCUSE", "disapprove"),
+    ("", ""),
+    ("REJECT", ""),
+    ("AGREE", ""),
+)
 ROLES = ("agent", "target", "recipient", "subject", "reporter")
 QUALIFIERS = ("exact", "approximate", "at_least", "more_than")
 UNITS = ("persons", "percent", "organizations", "times", "years")
@@ -341,6 +351,7 @@ def generate(out: Path, n: int, seed: int = 7) -> dict[str, int]:
                 _id("ev", i),
                 _id("oc", i // 2),
                 EVENT_TYPES[i % len(EVENT_TYPES)],
+                *PLOVER[i % len(PLOVER)],
                 f"Event {i}.",
                 *_date_block(rnd),
                 ("MX", "US", "")[i % 3],
@@ -362,6 +373,7 @@ def generate(out: Path, n: int, seed: int = 7) -> dict[str, int]:
                 _id("stm", i),
                 _id("utt", i // 2),
                 actor_ids[i % len(actor_ids)],
+                *(("inferred", "Named in the preceding sentence.") if i % 4 == 0 else ("stated", "")),
                 _quote(ev[1], rnd),
                 ("direct", "partial", "paraphrase")[i % 3],
                 "press conference" if i % 5 == 0 else "",
@@ -388,7 +400,8 @@ def generate(out: Path, n: int, seed: int = 7) -> dict[str, int]:
         stat_rows.append(
             [
                 *(sid, f"indicator {i % 17}", value_text, value_text, UNITS[i % len(UNITS)], qual, *period, "Mexico"),
-                *(actor_ids[i % len(actor_ids)] if i % 3 else "", "", base, "true" if derived else "false", formula),
+                *((actor_ids[i % len(actor_ids)], "stated", "") if i % 3 else ("", "", "")),
+                *("", base, "true" if derived else "false", formula),
                 *_ev(sources, rnd),
             ]
         )
@@ -399,8 +412,8 @@ def generate(out: Path, n: int, seed: int = 7) -> dict[str, int]:
         a, b = (_id("stat", x) for x in rnd.sample(plain, 2))
         if values[b] < values[a]:
             a, b = b, a  # keep the result positive: a cell may not start with '-'
-        r[16] = f"({b} - {a}) / {a} * 100"
-        r[14] = a
+        r[18] = f"({b} - {a}) / {a} * 100"
+        r[16] = a
         r[2] = r[3] = f"{evaluate(r[16], values):.2f}"
     rows["statistics"] = stat_rows
 
@@ -415,6 +428,22 @@ def generate(out: Path, n: int, seed: int = 7) -> dict[str, int]:
             *(_ev(sources, rnd) if i % 3 else ["", "", "", ""]),
         ]
         for i in range(size["discrepancies"])
+    ]
+
+    rows["changes"] = [
+        [
+            _id("chg", i),
+            "0.2.0",
+            "statements",
+            _id("stm", i),
+            "changed",
+            "summary",
+            f"Old {i}.",
+            f"Statement {i}.",
+            "Synthetic change.",
+            "curators",
+        ]
+        for i in range(min(n, size["discrepancies"]))
     ]
 
     descriptor = json.loads((REPO / "datapackage.json").read_text(encoding="utf-8"))

@@ -6,7 +6,7 @@ table is loaded or a package validated.
 
 >>> import cartel_directive as cd
 >>> sorted(cd.tables())[:2]
-['actors', 'discrepancies']
+['actors', 'changes']
 """
 
 from __future__ import annotations

@@ -21,6 +21,7 @@ TABLES = (
     "statements",
     "statistics",
     "discrepancies",
+    "changes",
 )
 
 
