@@ -160,3 +160,38 @@ def test_publish_never_writes_through_a_symlink_or_out_of_root(tmp_path: Path) -
         assert exc.value.problems[0].code == code
     assert victim.read_text() == "keep"
     assert not (out / "ok.txt").exists()  # refused before anything was written
+
+
+KILLED = """
+import os, signal, sys
+from cartel_directive import boundary
+real, calls = os.replace, []
+def replace(src, dst):
+    real(src, dst)
+    calls.append(dst)
+    if len(calls) == int(sys.argv[2]):
+        os.kill(os.getpid(), signal.SIGKILL)
+boundary.os.replace = replace
+boundary.publish(sys.argv[1], {"a/b.txt": "new b", "c.txt": "new c", "d/e.txt": "new e"})
+"""
+
+
+@pytest.mark.parametrize("killed_after", [2, 3, 4])  # call 1 writes the journal itself
+def test_publish_killed_midway_is_rolled_back_by_the_next_run(tmp_path: Path, killed_after: int) -> None:
+    import signal
+    import subprocess
+    import sys
+
+    out = tmp_path / "out"
+    boundary.publish(out, {"a/b.txt": "old b", "c.txt": "old c"})
+    before = tree(out)
+    proc = subprocess.run([sys.executable, "-c", KILLED, str(out), str(killed_after)], capture_output=True, check=False)
+    assert proc.returncode == -signal.SIGKILL, proc.stderr
+    assert (out / boundary.JOURNAL).exists()
+    with pytest.raises(BoundaryError) as exc:
+        boundary.publish(out, {"c.txt": "x"}, check_only=True)
+    assert exc.value.problems[0].code == "output-interrupted"
+    assert boundary.recover(out) is True
+    assert tree(out) == before
+    assert boundary.publish(out, {"a/b.txt": "new b", "c.txt": "new c"}) == ["a/b.txt", "c.txt"]
+    assert tree(out) == {"a/b.txt": b"new b", "c.txt": b"new c"}

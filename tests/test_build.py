@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from hypothesis import given, settings
 
-from cartel_directive import csvformat
+from cartel_directive import boundary, csvformat
 from cartel_directive.build import BuildError, build
 from cartel_directive.cli import main
 from cartel_directive.validate import validate
@@ -128,24 +128,24 @@ def _assert_each_file_old_or_new(root: Path, old: dict[str, bytes], new: dict[st
     return n_old, n_new
 
 
-def test_rewrite_interrupted_after_the_first_file_leaves_every_file_whole(gen, tmp_path, monkeypatch) -> None:
+@pytest.mark.parametrize("failing_call", [2, 3])  # call 1 writes the publication journal
+def test_rewrite_failing_midway_rolls_back_every_file(gen, tmp_path, monkeypatch, failing_call: int) -> None:
     root, archive = gen
     make_stale(root, archive)
     old, new = snapshot(root), _expected_new(root, archive, tmp_path)
     real_replace, calls = os.replace, []
 
     def flaky_replace(src, dst):
-        if calls:
-            raise OSError("disk gone")
         calls.append(dst)
+        if len(calls) == failing_call:
+            raise OSError("disk gone")
         real_replace(src, dst)
 
     monkeypatch.setattr(os, "replace", flaky_replace)
     with pytest.raises(OSError, match="disk gone"):
         build(root, archive)
     monkeypatch.undo()
-    n_old, n_new = _assert_each_file_old_or_new(root, old, new)
-    assert n_new == 1 and n_old >= 2
+    assert snapshot(root) == old  # the files already replaced were restored; no temporary file left
     build(root, archive)  # a rerun completes the job
     assert snapshot(root) == new
 
@@ -153,27 +153,30 @@ def test_rewrite_interrupted_after_the_first_file_leaves_every_file_whole(gen, t
 KILLER = """
 import os, signal, sys
 from pathlib import Path
-real = os.replace
+real, calls = os.replace, []
 def replace(src, dst):
     real(src, dst)
-    os.kill(os.getpid(), signal.SIGKILL)   # killed right after the first file is replaced
+    calls.append(dst)
+    if len(calls) == 2:   # killed right after the journal and the first file are in place
+        os.kill(os.getpid(), signal.SIGKILL)
 os.replace = replace
 from cartel_directive.build import build
 build(Path(sys.argv[1]), Path(sys.argv[2]))
 """
 
 
-def test_build_killed_midway_leaves_every_file_whole(gen, tmp_path) -> None:
+def test_build_killed_midway_is_rolled_back_then_completed(gen, tmp_path) -> None:
     root, archive = gen
     make_stale(root, archive)
     old, new = snapshot(root), _expected_new(root, archive, tmp_path)
     proc = subprocess.run([sys.executable, "-c", KILLER, str(root), str(archive)], capture_output=True, check=False)
     assert proc.returncode == -signal.SIGKILL, proc.stderr
-    leftovers = [p for p in root.rglob(".*.tmp")]
-    for p in leftovers:  # a killed process cannot clean up; its temporary file is whole and not a package file
-        p.unlink()
-    n_old, n_new = _assert_each_file_old_or_new(root, old, new)
-    assert n_new == 1 and n_old >= 2
+    assert (root / boundary.JOURNAL).exists()  # a killed process cannot clean up; the journal says what to undo
+    assert main(["build", str(root), "--sources", str(archive), "--check"]) == 1  # refuses to compare a half set
+    boundary.recover(root)
+    assert snapshot(root) == old
+    build(root, archive)
+    assert snapshot(root) == new
 
 
 def test_build_of_the_real_package_changes_nothing(real_copy) -> None:

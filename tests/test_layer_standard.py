@@ -51,7 +51,7 @@ def test_changed_data_file_is_caught_by_hash_and_bytes(gen) -> None:
         ),
         (
             lambda d: d["resources"][2].update({"schema": "schemas/none.json"}),
-            ("datapackage.json", None, None),  # the schema cannot be loaded: nothing else runs
+            ("datapackage.json", None, "resources[events].schema"),  # no schema: nothing else runs
         ),
     ],
 )

@@ -32,7 +32,9 @@ import os
 import re
 import stat
 import tempfile
+import unicodedata
 from collections.abc import Mapping
+from dataclasses import replace
 from pathlib import Path, PurePosixPath
 from typing import Any
 
@@ -45,7 +47,8 @@ MAX_JSON_DEPTH = 64
 MAX_JSON_BYTES = 16 << 20
 
 _SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")  # http:, file:, data:, and Windows drives (C:)
-_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+#: Unicode categories refused in a path: controls, format characters (bidi, zero-width), surrogates, separators.
+_INVISIBLE = frozenset({"Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"})
 _JSON_TOKENS = re.compile(rb'"(?:[^"\\]|\\.)*"|[\[\]{}]', re.DOTALL)
 #: Leading bytes of the compressed formats a decoder would open (gzip, zip, bzip2, xz, zstd).
 COMPRESSED_MAGIC = (b"\x1f\x8b", b"PK\x03\x04", b"BZh", b"\xfd7zXZ\x00", b"(\xb5/\xfd")
@@ -60,7 +63,9 @@ def show(value: object, limit: int = 80) -> str:
     return repr(text)  # repr escapes every non-printable character (C0, C1, bidi, zero-width)
 
 
-class _Refused(Exception):
+class Refused(Exception):
+    """A path refused by :func:`check_relative` or :func:`inside`: a stable ``code`` and a message."""
+
     def __init__(self, code: str, message: str) -> None:
         super().__init__(message)
         self.code, self.message = code, message
@@ -79,20 +84,20 @@ def _kind(mode: int) -> str:
 
 
 def check_relative(value: object) -> None:
-    """Refuse (``_Refused``) a path that is not a plain relative POSIX path without ``..``."""
+    """Raise :class:`Refused` for a path that is not a plain relative POSIX path without ``..``."""
     if not isinstance(value, str) or not value:
-        raise _Refused("path-type", f"must be a relative path (a non-empty string), not {show(value)}")
-    if _CONTROL.search(value):
-        raise _Refused("path-invalid", f"{show(value)} holds a control character")
+        raise Refused("path-type", f"must be a relative path (a non-empty string), not {show(value)}")
+    if any(unicodedata.category(c) in _INVISIBLE for c in value):
+        raise Refused("path-invalid", f"{show(value)} holds a control or invisible character")
     if _SCHEME.match(value) or value.startswith("//"):
-        raise _Refused("path-url", f"{show(value)} is a URL or a drive; only files inside the package are read")
+        raise Refused("path-url", f"{show(value)} is a URL or a drive; only files inside the package are read")
     if "\\" in value:
-        raise _Refused("path-invalid", f"{show(value)} holds a backslash; use / between folders")
+        raise Refused("path-invalid", f"{show(value)} holds a backslash; use / between folders")
     if value.startswith("/") or value.startswith("~"):
-        raise _Refused("path-absolute", f"{show(value)} is absolute; paths are relative to their folder")
+        raise Refused("path-absolute", f"{show(value)} is absolute; paths are relative to their folder")
     parts = PurePosixPath(value).parts
     if ".." in parts:
-        raise _Refused("path-parent", f"{show(value)} climbs out with '..'; paths stay inside their folder")
+        raise Refused("path-parent", f"{show(value)} climbs out with '..'; paths stay inside their folder")
 
 
 def _resolve(folder: Path, value: object, *, missing_ok: bool, what: str) -> Path:
@@ -101,17 +106,17 @@ def _resolve(folder: Path, value: object, *, missing_ok: bool, what: str) -> Pat
     base = Path(os.path.realpath(folder))
     real = Path(os.path.realpath(base / value))
     if real != base and not real.is_relative_to(base):
-        raise _Refused("path-outside", f"{show(value)} resolves (through a symlink) to a file outside the {what}")
+        raise Refused("path-outside", f"{show(value)} resolves (through a symlink) to a file outside the {what}")
     try:
         mode = os.stat(real).st_mode
     except FileNotFoundError:
         if missing_ok:
             return real
-        raise _Refused("path-missing", f"{show(value)} does not exist in the {what}") from None
+        raise Refused("path-missing", f"{show(value)} does not exist in the {what}") from None
     except OSError as exc:  # a symlink loop, a permission
-        raise _Refused("path-unreadable", f"{show(value)} cannot be opened: {exc.strerror}") from None
+        raise Refused("path-unreadable", f"{show(value)} cannot be opened: {exc.strerror}") from None
     if not stat.S_ISREG(mode):
-        raise _Refused("path-not-file", f"{show(value)} is {_kind(mode)}, not a regular file")
+        raise Refused("path-not-file", f"{show(value)} is {_kind(mode)}, not a regular file")
     return real
 
 
@@ -135,7 +140,7 @@ def inside(
     """
     try:
         return _resolve(folder, value, missing_ok=missing_ok, what=what)
-    except _Refused as exc:
+    except Refused as exc:
         raise BoundaryError([Problem(file, row, column, exc.message, layer, exc.code)]) from None
 
 
@@ -270,7 +275,7 @@ def _target(root: Path, rel: str) -> Path:
     """Where ``rel`` goes under ``root``: refuse names that leave it or a symlink on the way."""
     try:
         check_relative(rel)
-    except _Refused as exc:
+    except Refused as exc:
         name = show(rel)[1:-1] if isinstance(rel, str) else "?"
         raise BoundaryError([Problem(name, None, None, exc.message, "", exc.code)]) from None
     path = root
@@ -291,20 +296,31 @@ def _target(root: Path, rel: str) -> Path:
     return path
 
 
+#: Written beside the outputs while they are being replaced; its presence means a run was killed midway.
+JOURNAL = ".cartel-directive-publish.json"
+
+
 def publish(root: str | os.PathLike[str], files: Mapping[str, bytes | str], *, check_only: bool = False) -> list[str]:
     """Write ``files`` (relative POSIX path -> content) under ``root``, all or nothing.
 
     Returns the relative paths whose content changed (in the order given); unchanged files
     are not touched. ``check_only``: compute that list, write nothing. ``root`` is created
-    if missing. Every target is checked first (:class:`BoundaryError` for a name that leaves
-    ``root``, a symlink on the way, a folder in the way); then every new content is staged in
-    a temporary file beside its target and flushed to disk; then the targets are replaced
-    one by one, each by an atomic rename, keeping the old file under a hard link. If any step
-    fails, the files already replaced get their old content back, files created are removed,
-    and the error is raised: ``root`` holds the whole old set or the whole new one. No
-    temporary file is left either way.
+    if missing.
+
+    1. Every target is checked (:class:`BoundaryError` for a name that leaves ``root``, a
+       symlink on the way, a folder or pipe in the way) before anything is written.
+    2. Every new content is staged in a temporary file beside its target and flushed to
+       disk; every file about to be replaced gets a second name (a hard link).
+    3. A journal listing both is written, then the targets are replaced one by one, each
+       by an atomic rename; then the journal and the old names are removed.
+
+    If a step fails, the files already replaced get their old content back, files created
+    are removed, and the error is raised. If the process is killed in step 3, the journal
+    stays, and the next :func:`publish` (or :func:`recover`) on ``root`` rolls back first.
+    Either way ``root`` ends with the whole old set or the whole new one, and no temporary file.
     """
     base = Path(root)
+    recover(base, check_only=check_only)
     payloads = {rel: data.encode("utf-8") if isinstance(data, str) else data for rel, data in files.items()}
     targets = {rel: _target(base, rel) for rel in payloads}
     changed = []
@@ -320,8 +336,9 @@ def publish(root: str | os.PathLike[str], files: Mapping[str, bytes | str], *, c
 
     base.mkdir(parents=True, exist_ok=True)
     staged: dict[str, str] = {}
-    backups: dict[str, str | None] = {}  # rel -> hard link to the old file, or None if there was none
+    backups: dict[str, str | None] = {}  # rel -> second name of the old file, or None if there was none
     done: list[str] = []
+    journal = base / JOURNAL
     try:
         for rel in changed:
             target = targets[rel]
@@ -333,12 +350,14 @@ def publish(root: str | os.PathLike[str], files: Mapping[str, bytes | str], *, c
                 fh.write(payloads[rel])
                 fh.flush()
                 os.fsync(fh.fileno())
-        for rel in changed:
-            target = targets[rel]
             backups[rel] = _keep_old(target)
-            os.replace(staged[rel], target)
+        entries = [[rel, os.path.relpath(staged[rel], base), _rel(backups[rel], base)] for rel in changed]
+        _write_durably(journal, json.dumps(entries).encode("utf-8"))
+        for rel in changed:
+            os.replace(staged[rel], targets[rel])
             del staged[rel]
             done.append(rel)
+        journal.unlink()
     except BaseException:
         for rel in reversed(done):
             old = backups.get(rel)
@@ -347,6 +366,7 @@ def publish(root: str | os.PathLike[str], files: Mapping[str, bytes | str], *, c
             else:
                 os.replace(old, targets[rel])
                 backups[rel] = None
+        journal.unlink(missing_ok=True)
         raise
     finally:
         for tmp in staged.values():
@@ -355,6 +375,54 @@ def publish(root: str | os.PathLike[str], files: Mapping[str, bytes | str], *, c
             if old is not None:
                 Path(old).unlink(missing_ok=True)
     return changed
+
+
+def _rel(path: str | None, base: Path) -> str | None:
+    return None if path is None else os.path.relpath(path, base)
+
+
+def _write_durably(path: Path, data: bytes) -> None:
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".new", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def recover(root: str | os.PathLike[str], *, check_only: bool = False) -> bool:
+    """Roll back a :func:`publish` that was killed midway under ``root``; return whether there was one.
+
+    ``check_only``: do not roll back, but refuse (:class:`BoundaryError`) to compare
+    against a half-published set.
+    """
+    base = Path(root)
+    journal = base / JOURNAL
+    if not os.path.lexists(journal):
+        return False
+    problem = Problem(JOURNAL, None, None, "", "", "output-interrupted")
+    try:
+        entries = load_json(read_bytes(journal, limit=MAX_JSON_BYTES), JOURNAL)
+        paths = [(_target(base, rel), _target(base, new), old and _target(base, old)) for rel, new, old in entries]
+    except (OSError, ValueError, TypeError, BoundaryError):
+        msg = "an earlier run was killed while publishing and its journal is unreadable; restore this folder by hand"
+        raise BoundaryError([replace(problem, message=msg)]) from None
+    if check_only:
+        msg = "an earlier run was killed while publishing; run the command again without --check to roll it back"
+        raise BoundaryError([replace(problem, message=msg)])
+    for target, new, old in paths:
+        if old is not None and old.exists():
+            os.replace(old, target)  # the old file back (if never replaced: two names of one file, rename does nothing)
+            old.unlink(missing_ok=True)
+        elif old is None and not new.exists():
+            target.unlink(missing_ok=True)  # created by the killed run
+        new.unlink(missing_ok=True)
+    journal.unlink()
+    return True
 
 
 def _keep_old(target: Path) -> str | None:

@@ -17,19 +17,24 @@ changes nothing the second time.
 
 from __future__ import annotations
 
+import csv
+import hashlib
 import json
-import shutil
+import os
+import re
 import tempfile
 import tomllib
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import csvformat
+from . import boundary, csvformat
 from .checks.crossfield import EVIDENCE_BLOCKS
 from .descriptor import TABLES, Package, file_digest
+from .errors import BoundaryError
 from .problems import Problem
 from .resources import DESCRIPTOR
-from .textfold import FoldedText
+from .textfold import DAMAGE_PROFILES, FoldedText
 
 BODIES = Path("metadata") / "article_bodies.json"
 
@@ -43,6 +48,8 @@ class BuildError(Exception):
 @dataclass
 class BuildResult:
     changed: list[str] = field(default_factory=list)
+    #: one line per ``--accept-source`` file: what changed in it
+    accepted: list[str] = field(default_factory=list)
 
 
 def _locate(ft: FoldedText, excerpt: str, lo: int, hi: int, spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
@@ -58,31 +65,193 @@ def _first(ft: FoldedText, spec: dict, name: str, key: str, lo: int, problems: l
     return hits[0]
 
 
+#: The columns of ``sources.csv`` that the build reads or fills.
+SOURCE_COLUMNS = (
+    "source_file",
+    "sha256",
+    "bytes",
+    "title",
+    "outlet",
+    "content_start",
+    "content_end",
+    "non_article_spans",
+    "encoding_damage",
+)
+SUMS = "SHA256SUMS"
+
+
+def _bodies(pkg: Package, problems: list[Problem]) -> dict[str, dict]:
+    """``metadata/article_bodies.json``, checked: source file -> {body_starts_with, body_ends_with, non_article}."""
+    rel = BODIES.as_posix()
+    try:
+        bodies = boundary.read_json(pkg.root, rel, file=rel, column=None)
+    except BoundaryError as exc:
+        problems += exc.problems
+        return {}
+    if not isinstance(bodies, dict):
+        problems.append(
+            Problem(rel, None, None, "must be a JSON object: source file -> body markers", "", "bodies-invalid")
+        )
+        return {}
+    out = {}
+    for name, spec in bodies.items():
+        bad = None
+        if not isinstance(spec, dict):
+            bad = (name, "must be an object with body_starts_with, body_ends_with and non_article")
+        elif wrong := [
+            k for k in ("body_starts_with", "body_ends_with") if not isinstance(spec.get(k), str) or not spec.get(k)
+        ]:
+            bad = (f"{name}.{wrong[0]}", "must be a non-empty string of the archived text")
+        elif not isinstance(spec.get("non_article", []), list) or not all(
+            isinstance(m, str) and m for m in spec.get("non_article", [])
+        ):
+            bad = (f"{name}.non_article", "must be a list of non-empty strings of the archived text")
+        if bad:
+            problems.append(Problem(rel, None, boundary.show(bad[0])[1:-1], bad[1], "", "bodies-invalid"))
+        else:
+            out[name] = spec
+    return out
+
+
+def _sums(archive: Path, problems: list[Problem]) -> dict[str, str] | None:
+    """The archive's own ``SHA256SUMS`` (file name -> hex digest), or None if it has none."""
+    if not os.path.lexists(archive / SUMS):
+        return None
+    try:
+        text = boundary.read_file(archive, SUMS, file=SUMS, column=None, what="source archive", limit=1 << 20).decode(
+            "utf-8"
+        )
+    except BoundaryError as exc:
+        problems += exc.problems
+        return None
+    except UnicodeDecodeError as exc:
+        problems.append(Problem(SUMS, None, None, f"is not UTF-8 (byte {exc.start})", "", "archive-sums-invalid"))
+        return None
+    out = {}
+    for n, line in enumerate(text.splitlines(), start=1):
+        m = re.fullmatch(r"([0-9a-f]{64}) [ *](.+)", line)
+        if m is None:
+            if line.strip():
+                problems.append(Problem(SUMS, n, None, "is not '<sha256>  <file name>'", "", "archive-sums-invalid"))
+            continue
+        out[m.group(2)] = m.group(1)
+    return out
+
+
+def _identify(
+    archive: Path,
+    name: str,
+    row: list[str],
+    col: dict[str, int],
+    r: int,
+    where: tuple[str, set[str], dict | None],
+    problems: list[Problem],
+    accepted: list[str],
+) -> bytes | None:
+    """The archived file of one ``sources.csv`` row, read only if it is the file the package recorded.
+
+    The archive is immutable: its file must have the SHA-256 recorded in ``sources.csv``
+    (and in the archive's ``SHA256SUMS`` where it has one). A changed file is refused,
+    unless it is named in ``accept`` (``build --accept-source``); then what changed is reported.
+    """
+    file, accept, sums = where
+    try:
+        data = boundary.read_file(archive, name, file=file, row=r, column="source_file", what="source archive")
+    except BoundaryError as exc:
+        problems += exc.problems
+        return None
+    sha, size = hashlib.sha256(data).hexdigest(), len(data)
+    recorded, recorded_size = row[col["sha256"]], row[col["bytes"]]
+    if sums is not None and sums.get(name) != sha:
+        why = "is not listed in" if name not in sums else "does not match"
+        problems.append(
+            Problem(
+                file,
+                r,
+                "source_file",
+                f"the archived file {name} (SHA-256 {sha}) {why} the archive's {SUMS}: the archive was changed",
+                "",
+                "archive-changed",
+            )
+        )
+        return None
+    if recorded and recorded != sha:
+        if name not in accept:
+            problems.append(
+                Problem(
+                    file,
+                    r,
+                    "sha256",
+                    f"the archived file {name} changed: its SHA-256 is now {sha}, {size} bytes "
+                    f"(recorded {recorded}, {recorded_size} bytes); the archive is immutable. If the new file is right, "
+                    f"run `cartel-directive build --accept-source {name}`",
+                    "",
+                    "archive-changed",
+                )
+            )
+            return None
+        accepted.append(
+            f"{name}: accepted the changed archived file: SHA-256 {recorded} -> {sha}, bytes {recorded_size} -> {size}"
+        )
+    elif name in accept:
+        accepted.append(f"{name}: unchanged (SHA-256 {sha}); nothing to accept")
+    row[col["sha256"]], row[col["bytes"]] = sha, str(size)
+    return data
+
+
 def _sources(
-    pkg: Package, archive: Path, header: list[str], rows: list[list[str]], problems: list[Problem]
+    pkg: Package,
+    archive: Path,
+    header: list[str],
+    rows: list[list[str]],
+    problems: list[Problem],
+    accept: set[str],
+    accepted: list[str],
 ) -> dict[str, tuple[FoldedText, int, int, list[tuple[int, int]]]]:
     file = pkg.resources["sources"].path
-    bodies_path = pkg.root / BODIES
-    try:
-        bodies = json.loads(bodies_path.read_text(encoding="utf-8"))
-    except (OSError, json.JSONDecodeError) as exc:
-        problems.append(Problem(str(BODIES), None, None, f"cannot be read: {exc}"))
-        return {}
+    bodies = _bodies(pkg, problems)
+    sums = _sums(archive, problems)
     col = {n: i for i, n in enumerate(header)}
     texts: dict[str, tuple[FoldedText, int, int, list[tuple[int, int]]]] = {}
     for r, row in enumerate(rows, start=2):
         name = row[col["source_file"]]
-        path = archive / name
-        if not path.is_file():
-            problems.append(Problem(file, r, "source_file", f"{name} is not in the archive {archive}"))
+        data = _identify(archive, name, row, col, r, (file, accept, sums), problems, accepted)
+        if data is None:
             continue
-        size, digest = file_digest(path)
-        row[col["sha256"]], row[col["bytes"]] = digest.removeprefix("sha256:"), str(size)
-        raw = path.read_text(encoding="utf-8")
-        ft = FoldedText.build(raw, row[col["encoding_damage"]] or None)
+        try:
+            raw = data.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            problems.append(
+                Problem(
+                    file,
+                    r,
+                    "source_file",
+                    f"the archived file {name} is not UTF-8 (byte {exc.start})",
+                    "",
+                    "archive-not-utf8",
+                )
+            )
+            continue
+        damage = row[col["encoding_damage"]] or None
+        if damage is not None and damage not in DAMAGE_PROFILES:
+            problems.append(
+                Problem(
+                    file,
+                    r,
+                    "encoding_damage",
+                    f"{boundary.show(damage)} is not a known damage profile ({', '.join(DAMAGE_PROFILES)})",
+                    "",
+                    "enum",
+                )
+            )
+            continue
+        ft = FoldedText.build(raw, damage)
         spec = bodies.get(name)
-        if not isinstance(spec, dict):
-            problems.append(Problem(str(BODIES), None, name, "has no entry for this source file"))
+        if spec is None:
+            if (pkg.root / BODIES).is_file():
+                problems.append(
+                    Problem(str(BODIES), None, name, "has no entry for this source file", "", "bodies-missing-source")
+                )
             continue
         start = _first(ft, spec, name, "body_starts_with", 0, problems)
         end = _first(ft, spec, name, "body_ends_with", start[0] if start else 0, problems)
@@ -93,7 +262,9 @@ def _sources(
             hits = ft.find_all(marker, start[0], end[1])
             if not hits:
                 problems.append(
-                    Problem(str(BODIES), None, f"{name}.non_article", f"{marker!r} not found inside the body")
+                    Problem(
+                        str(BODIES), None, f"{name}.non_article", f"{boundary.show(marker)} not found inside the body"
+                    )
                 )
             spans += hits
         spans.sort()
@@ -101,6 +272,10 @@ def _sources(
         row[col["non_article_spans"]] = ";".join(f"{a}-{b}" for a, b in spans)
         texts[name] = (ft, start[0], end[1], spans)
     return texts
+
+
+def _offset(cell: str) -> bool:
+    return cell.isascii() and cell.isdigit() and len(cell) < 19
 
 
 def _offsets(
@@ -121,7 +296,7 @@ def _offsets(
                 continue
             ft, lo, hi, spans = texts[row[sf]]
             hits = _locate(ft, row[ev], lo, hi, spans)
-            current = (int(row[s]), int(row[e])) if row[s].isdigit() and row[e].isdigit() else None
+            current = (int(row[s]), int(row[e])) if _offset(row[s]) and _offset(row[e]) else None
             if not hits:
                 anywhere = ft.find_all(row[ev])
                 why = "it occurs only outside the article body" if anywhere else "it is not in the archived file"
@@ -142,50 +317,116 @@ def _offsets(
             row[s], row[e] = str(a), str(b)
 
 
-def _version(root: Path) -> str | None:
-    pyproject = root / "pyproject.toml"
-    if not pyproject.is_file():
+def _version(pkg: Package) -> str | None:
+    """The version in ``pyproject.toml`` beside the package, if there is one (the repository; not a wheel)."""
+    if not os.path.lexists(pkg.root / "pyproject.toml"):
         return None
-    return tomllib.loads(pyproject.read_text(encoding="utf-8"))["project"]["version"]
+    try:
+        data = boundary.read_file(pkg.root, "pyproject.toml", file="pyproject.toml", column=None, limit=1 << 20)
+        version = tomllib.loads(data.decode("utf-8"))["project"]["version"]
+    except BoundaryError as exc:
+        raise BuildError(exc.problems) from None
+    except (UnicodeDecodeError, tomllib.TOMLDecodeError, KeyError, TypeError):
+        raise BuildError(
+            [
+                Problem(
+                    "pyproject.toml",
+                    None,
+                    "project.version",
+                    "cannot be read (TOML with a [project] version)",
+                    "",
+                    "version-unreadable",
+                )
+            ]
+        ) from None
+    if not isinstance(version, str) or not re.fullmatch(r"[0-9A-Za-z.+-]{1,64}", version):
+        raise BuildError(
+            [
+                Problem(
+                    "pyproject.toml",
+                    None,
+                    "project.version",
+                    f"{boundary.show(version)} is not a version",
+                    "",
+                    "version-unreadable",
+                )
+            ]
+        )
+    return version
 
 
-def build(path: str | Path | None, archive: Path, check_only: bool = False) -> BuildResult:
-    """Recompute the package at ``path``; raise :class:`BuildError` and write nothing on any problem."""
+def _read_table(pkg: Package, name: str) -> tuple[list[str], list[list[str]]]:
+    """One table as strings, checked against its schema's header and width; BuildError otherwise."""
+    rel = pkg.resources[name].path
+    try:
+        data = pkg.read(name)
+    except BoundaryError as exc:
+        raise BuildError(exc.problems) from None
+
+    def refuse(row: int | None, message: str, code: str) -> BuildError:
+        return BuildError(
+            [Problem(rel, row, None, f"{message}; fix it first (`cartel-directive validate` says more)", "", code)]
+        )
+
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        raise refuse(None, f"byte {exc.start} (line {line}) is not UTF-8", "not-utf8") from None
+    try:
+        header, rows = csvformat.loads(text)
+    except csv.Error as exc:
+        raise refuse(None, f"cannot be read as CSV: {boundary.show(str(exc))}", "csv-invalid") from None
+    want = pkg.schemas[name].field_names
+    if header != want:
+        raise refuse(
+            1,
+            f"the header {boundary.show(','.join(header))} is not the schema's fields {','.join(want)}",
+            "header-mismatch",
+        )
+    for r, row in enumerate(rows, start=2):
+        if len(row) != len(header):
+            raise refuse(r, f"has {len(row)} cells but the header has {len(header)}", "row-width")
+    return header, rows
+
+
+def build(path: str | Path | None, archive: Path, check_only: bool = False, accept: Iterable[str] = ()) -> BuildResult:
+    """Recompute the package at ``path``; raise :class:`BuildError` and write nothing on any problem.
+
+    ``accept``: archived files (names as in ``sources.csv``) whose change since their SHA-256
+    was recorded is accepted; any other changed archived file is refused.
+    """
     from .validate import validate
 
     pkg = Package.open(path)
     problems: list[Problem] = []
-    tables: dict[str, tuple[list[str], list[list[str]]]] = {}
-    for name in TABLES:
-        file = pkg.file(name)
-        try:
-            tables[name] = csvformat.read(file)
-        except (OSError, UnicodeDecodeError, ValueError) as exc:
-            raise BuildError([Problem(pkg.resources[name].path, None, None, f"cannot be read: {exc}")]) from exc
-        header = tables[name][0]
-        want = pkg.schemas[name].field_names
-        if header != want:
-            raise BuildError(
-                [
-                    Problem(
-                        pkg.resources[name].path,
-                        1,
-                        None,
-                        f"header {header} differs from the schema's fields {want}; fix it first",
-                    )
-                ]
-            )
-        for r, row in enumerate(tables[name][1], start=2):
-            if len(row) != len(header):
-                raise BuildError(
-                    [
-                        Problem(
-                            pkg.resources[name].path, r, None, f"has {len(row)} cells but the header has {len(header)}"
-                        )
-                    ]
-                )
+    missing = [t for t in TABLES if t not in pkg.resources]
+    if missing:
+        raise BuildError(
+            [Problem(DESCRIPTOR, None, "resources", f"has no resource {missing[0]!r}", "", "resource-missing")]
+        )
+    tables = {name: _read_table(pkg, name) for name in TABLES}
+    lacking = [c for c in SOURCE_COLUMNS if c not in tables["sources"][0]]
+    if lacking:
+        rel = pkg.resources["sources"].schema_path
+        raise BuildError(
+            [Problem(rel, None, "fields", f"has no field {lacking[0]!r}, which the build fills", "", "field-missing")]
+        )
 
-    texts = _sources(pkg, archive, *tables["sources"], problems)
+    accepted: list[str] = []
+    texts = _sources(pkg, archive, *tables["sources"], problems, set(accept), accepted)
+    known = {row[tables["sources"][0].index("source_file")] for row in tables["sources"][1]}
+    problems += [
+        Problem(
+            pkg.resources["sources"].path,
+            None,
+            "source_file",
+            f"--accept-source {boundary.show(a)}: no such source file",
+            "",
+            "accept-unknown",
+        )
+        for a in sorted(set(accept) - known)
+    ]
     for name, prefixes in EVIDENCE_BLOCKS.items():
         _offsets(pkg.resources[name].path, *tables[name], prefixes, texts, problems)
     if problems:
@@ -198,30 +439,30 @@ def build(path: str | Path | None, archive: Path, check_only: bool = False) -> B
         outputs[pkg.resources[name].path] = csvformat.dumps(header, rows)
 
     with tempfile.TemporaryDirectory(prefix="cartel-directive-build-") as tmp:
-        stage = Path(tmp)
-        for rel in ("schemas", "metadata"):
-            if (pkg.root / rel).is_dir():
-                shutil.copytree(pkg.root / rel, stage / rel)
-        (stage / "data").mkdir()
+        stage = Path(tmp)  # only what validation reads: the descriptor, its schemas and the new tables
+        for r in pkg.resources.values():
+            schema = boundary.read_file(pkg.root, r.schema_path, file=DESCRIPTOR, column=f"resources[{r.name}].schema")
+            (stage / r.schema_path).parent.mkdir(parents=True, exist_ok=True)
+            (stage / r.schema_path).write_bytes(schema)
         for rel, text in outputs.items():
             (stage / rel).parent.mkdir(parents=True, exist_ok=True)
             (stage / rel).write_text(text, encoding="utf-8", newline="")
-        descriptor = _descriptor(pkg, stage, tables["sources"], _version(pkg.root))
+        for r in pkg.resources.values():
+            if not (stage / r.path).exists():  # an extra resource the build does not rewrite
+                (stage / r.path).parent.mkdir(parents=True, exist_ok=True)
+                (stage / r.path).write_bytes(pkg.read(r.name))
+        descriptor = _descriptor(pkg, stage, tables["sources"], _version(pkg))
         outputs[DESCRIPTOR] = json.dumps(descriptor, indent=2, ensure_ascii=False) + "\n"
         (stage / DESCRIPTOR).write_text(outputs[DESCRIPTOR], encoding="utf-8")
         report = validate(stage, sources=archive)
         if not report.ok:
             raise BuildError(report.problems)
 
-    result = BuildResult()
-    for rel, text in outputs.items():
-        target = pkg.root / rel
-        old = target.read_bytes() if target.is_file() else None
-        if old != text.encode("utf-8"):
-            result.changed.append(rel)
-            if not check_only:
-                csvformat.write_atomic(target, text)
-    return result
+    try:
+        changed = boundary.publish(pkg.root, outputs, check_only=check_only)
+    except BoundaryError as exc:
+        raise BuildError(exc.problems) from None
+    return BuildResult(changed=changed, accepted=accepted)
 
 
 def _descriptor(pkg: Package, stage: Path, sources: tuple[list[str], list[list[str]]], version: str | None) -> dict:

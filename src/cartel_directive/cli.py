@@ -7,13 +7,16 @@ import sys
 from collections.abc import Sequence
 
 from . import __version__
-from .descriptor import DescriptorError
-from .errors import CartelDirectiveError
+from .boundary import show
+from .errors import BoundaryError, CartelDirectiveError
+from .resources import PackageNotFoundError
 
 
 def _validate(args: argparse.Namespace) -> int:
+    from .resources import resolve_root
     from .validate import validate
 
+    resolve_root(args.path)  # no package there: a usage error (exit 2), not an invalid package
     report = validate(args.path, sources=args.sources, with_frictionless=args.with_frictionless)
     for line in report.lines():
         print(line)
@@ -35,12 +38,14 @@ def _build(args: argparse.Namespace) -> int:
         )
         return 2
     try:
-        result = build(args.path, folder, check_only=args.check)
+        result = build(args.path, folder, check_only=args.check, accept=args.accept_source)
     except BuildError as exc:
         for p in exc.problems:
             print(p)
         print(f"build refused: {len(exc.problems)} problem(s); nothing was written", file=sys.stderr)
         return 1
+    for line in result.accepted:
+        print(line)
     if args.check:
         for rel in result.changed:
             print(f"{rel}: stale (run `cartel-directive build`)")
@@ -133,6 +138,14 @@ def parser() -> argparse.ArgumentParser:
     b.add_argument("path", nargs="?", help="datapackage.json or its folder (default: the current folder's package)")
     b.add_argument("--sources", metavar="DIR", help="the source archive (default: $CARTEL_DIRECTIVE_SOURCES)")
     b.add_argument("--check", action="store_true", help="write nothing; exit 1 if any file is stale")
+    b.add_argument(
+        "--accept-source",
+        metavar="FILE",
+        action="append",
+        default=[],
+        help="accept that the archived FILE (as named in sources.csv) changed since its SHA-256 was recorded, "
+        "and record the new one; without it a changed archived file is refused (repeatable)",
+    )
     b.set_defaults(func=_build)
 
     package_help = "datapackage.json or its folder (default: the installed package's data)"
@@ -176,21 +189,48 @@ def parser() -> argparse.ArgumentParser:
     return p
 
 
+#: At most this many located problems of one refusal are printed on stderr.
+_SHOWN = 20
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    """Run one command; return its exit code: 0 fine, 1 invalid data, 2 usage or I/O error.
+
+    Every error is one line naming the file (and field or row) concerned, after ``error:``;
+    nothing the input holds can make it print a traceback.
+    """
     args = parser().parse_args(argv)
     try:
         return int(args.func(args))
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
+    except BoundaryError as exc:  # located, coded problems: one line each
+        for p in exc.problems[:_SHOWN]:
+            print(f"error: {p}", file=sys.stderr)
+        if len(exc.problems) > _SHOWN:
+            print(f"error: and {len(exc.problems) - _SHOWN} more", file=sys.stderr)
+        return 1
+    except PackageNotFoundError as exc:  # usage: no package there
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
     except CartelDirectiveError as exc:  # a problem the user can act on, already one clear line
         print(f"error: {exc}", file=sys.stderr)
         return 1
-    except (DescriptorError, OSError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 1
-    except Exception as exc:  # last resort: one clear line, never a traceback
-        print(f"error: {type(exc).__name__}: {exc}", file=sys.stderr)
+    except OSError as exc:  # I/O: a file that vanished, a full disk, a permission
+        where = f"{show(str(exc.filename))[1:-1]}: " if exc.filename else ""
+        print(f"error: {where}{exc.strerror or 'input/output error'}", file=sys.stderr)
+        return 2
+    except MemoryError:
+        print(f"error: {args.command}: out of memory", file=sys.stderr)
+        return 2
+    except Exception as exc:  # last resort, never expected: one line, no traceback, no class name
+        detail = show(str(exc)) if str(exc) else "no detail"
+        print(
+            f"error: {args.command} stopped on an unexpected internal error ({detail}); "
+            "please report it with the command you ran",
+            file=sys.stderr,
+        )
         return 2
 
 

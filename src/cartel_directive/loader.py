@@ -22,6 +22,7 @@ import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from . import boundary
 from .descriptor import TABLES, Package, file_digest
 from .errors import DataError, IntegrityError, UnknownTableError, ValidationError
 from .resources import bundled_root
@@ -68,7 +69,7 @@ def _verified_bytes(pkg: Package, table: str) -> tuple[Path, bytes]:
 def _verified(pkg: Package, table: str, *, read: bool) -> tuple[Path, bytes | None]:
     _check_name(pkg, table)
     res = pkg.resources[table]
-    file = pkg.root / res.path
+    file = pkg.file(table)  # inside the package (symlinks resolved), or BoundaryError
     expected_hash, expected_bytes = res.descriptor.get("hash"), res.descriptor.get("bytes")
     if not file.is_file():
         raise IntegrityError(f"{file}: missing; the package is incomplete (reinstall cartel-directive)")
@@ -76,7 +77,7 @@ def _verified(pkg: Package, table: str, *, read: bool) -> tuple[Path, bytes | No
         raise IntegrityError(f"{file}: datapackage.json records no hash for {table!r}, so it cannot be verified")
     data = None
     if read:  # hash the very bytes that are parsed
-        data = file.read_bytes()
+        data = boundary.read_bytes(file)  # a regular file: never blocks on a pipe
         size, digest = len(data), f"sha256:{hashlib.sha256(data).hexdigest()}"
     else:
         size, digest = file_digest(file)

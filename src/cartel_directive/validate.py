@@ -8,6 +8,7 @@ from pathlib import Path
 
 from .checks import crossfield, descriptor_check, frames, hygiene, provenance, rawtable, standard
 from .descriptor import TABLES, DescriptorError, Package
+from .errors import BoundaryError
 from .problems import Problem
 from .resources import DESCRIPTOR, sources_dir
 
@@ -66,20 +67,18 @@ def validate(
     import pandas as pd
 
     try:
-        pkg = Package.open(path)
+        pkg = Package.open(path)  # the descriptor and schemas, checked as data, every path inside the package
     except (DescriptorError, FileNotFoundError) as exc:
         root = Path(path) if path is not None else Path.cwd()
         report = Report(root=root)
-        report.problems.append(Problem(DESCRIPTOR, None, None, str(exc), "standard"))
+        if isinstance(exc, DescriptorError):
+            report.problems += exc.problems
+        else:
+            report.problems.append(Problem(DESCRIPTOR, None, None, str(exc), "standard", "package-not-found"))
         report.ran["standard"] = "descriptor"
         return report
     report = Report(root=pkg.root, version=pkg.version)
-    try:
-        schemas = pkg.schemas
-    except DescriptorError as exc:
-        report.problems.append(Problem(DESCRIPTOR, None, None, str(exc), "standard"))
-        report.ran["standard"] = "descriptor"
-        return report
+    schemas = pkg.schemas
 
     report.problems += descriptor_check.check(pkg)
     report.ran["standard"] = "descriptor, paths, bytes and SHA-256 of every resource"
@@ -87,10 +86,12 @@ def validate(
     raws: dict[str, rawtable.RawTable] = {}
     for name in [t for t in TABLES if t in pkg.resources] + [t for t in pkg.resources if t not in TABLES]:
         r = pkg.resources[name]
-        file = pkg.root / r.path
-        if not file.is_file():
+        try:
+            data = pkg.read(name)  # through the package boundary: a regular file inside, never a pipe
+        except BoundaryError as exc:
+            report.problems += [p for p in exc.problems if p.code != "path-missing"]  # missing: standard says so
             continue
-        table, problems = rawtable.parse(name, r.path, file.read_bytes())
+        table, problems = rawtable.parse(name, r.path, data)
         report.problems += problems
         if table.parsed:
             raws[name] = table

@@ -6,6 +6,8 @@ import hashlib
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from .. import boundary
+from ..errors import BoundaryError
 from ..problems import Problem
 from ..textfold import DAMAGE_PROFILES, FoldedText, fold_many, matches, repair
 from .crossfield import EVIDENCE_BLOCKS, _has, _rows
@@ -24,7 +26,10 @@ class Archive:
         self._text: dict[str, str] = {}
 
     def raw(self, name: str) -> bytes:
-        return (self.folder / name).read_bytes()
+        """The archived file ``name``, read through the boundary (a regular file inside the archive)."""
+        return boundary.read_file(
+            self.folder, name, file="data/sources.csv", column="source_file", what="source archive"
+        )
 
     def text(self, name: str) -> str:
         if name not in self._text:
@@ -45,11 +50,11 @@ def check(archive: Archive, frames: dict[str, pd.DataFrame], files: dict[str, st
     ):
         if name is None:
             continue
-        path = archive.folder / name
-        if not path.is_file():
-            out.append(Problem(sfile, row, "source_file", f"{name} is not in the archive {archive.folder}", LAYER))
+        try:
+            data = archive.raw(name)
+        except BoundaryError as exc:  # missing, outside the archive, a folder or a pipe: never read
+            out += [Problem(sfile, row, "source_file", p.message, LAYER, p.code) for p in exc.problems]
             continue
-        data = archive.raw(name)
         if sha is not None and hashlib.sha256(data).hexdigest() != sha:
             out.append(
                 Problem(
