@@ -121,7 +121,8 @@ def shorten(text: str, limit: int) -> str:
 
 
 def lane_label(events: pd.DataFrame, links: pd.DataFrame, names: dict[str, str]) -> str:
-    """``Donald Trump: directive``: the occurrence's first agent (else another role) and its event type."""
+    """``Donald Trump: directive``: the occurrence's first agent and its event type; without an agent,
+    ``directive (target: Latin American drug cartels)``."""
     first = events.iloc[0]
     mine = links[links["event_id"].isin(events["event_id"])]
     for role in ("agent", "subject", "reporter", "recipient", "target"):
@@ -134,6 +135,8 @@ def lane_label(events: pd.DataFrame, links: pd.DataFrame, names: dict[str, str])
     else:
         who = "?"
     what = str(first["event_type"]).replace("_", " ")
+    if who != "?" and role != "agent":  # no agent: say which part the named actor plays
+        return f"{what} ({role}: {shorten(who, 26)})"
     return f"{shorten(who, 30)}: {what}"
 
 
@@ -186,19 +189,24 @@ def overlaps(m: dict[str, Any], lo: str, hi: str) -> bool:
     return (m["start"] or "0000") <= hi and (m["end"] or "9999") >= lo
 
 
-def draw_mark(ax: plt.Axes, y: float, m: dict[str, Any], colour: str, left: pd.Timestamp) -> None:
+def draw_mark(ax: plt.Axes, y: float, m: dict[str, Any], colour: str, left: pd.Timestamp, right: pd.Timestamp) -> None:
+    """Draw one report's date; every artist carries the report's ``event_id`` as its ``gid``."""
     inferred = m["basis"] == "inferred"
     face = "white" if inferred else colour
+    gid = m["event_id"]
     end = pd.Timestamp(m["end"]) if m["end"] else None
     start = pd.Timestamp(m["start"]) if m["start"] else None
     if start is None and end is not None:  # open start: no earliest day
-        ax.plot([left, end], [y, y], ls=(0, (1, 2)), lw=1.2, color=colour, zorder=2)
-        ax.plot([end], [y], marker="o", ms=5.5, mfc=face, mec=colour, mew=1.4, zorder=3)
+        ax.plot([left, end], [y, y], ls=(0, (1, 2)), lw=1.2, color=colour, zorder=2, gid=gid)
+        ax.plot([end], [y], marker="o", ms=5.5, mfc=face, mec=colour, mew=1.4, zorder=3, gid=gid)
+    elif start is not None and end is None:  # open end: no latest day
+        ax.plot([start, right], [y, y], ls=(0, (1, 2)), lw=1.2, color=colour, zorder=2, gid=gid)
+        ax.plot([start], [y], marker="o", ms=5.5, mfc=face, mec=colour, mew=1.4, zorder=3, gid=gid)
     elif start is not None and end is not None and start == end:
-        ax.plot([start], [y], marker="o", ms=5.5, mfc=face, mec=colour, mew=1.4, zorder=3)
+        ax.plot([start], [y], marker="o", ms=5.5, mfc=face, mec=colour, mew=1.4, zorder=3, gid=gid)
     elif start is not None and end is not None:
         width = (end - start) + pd.Timedelta(days=1)
-        ax.barh(
+        bars = ax.barh(
             y,
             width,
             left=start,
@@ -209,6 +217,32 @@ def draw_mark(ax: plt.Axes, y: float, m: dict[str, Any], colour: str, left: pd.T
             hatch="/////" if inferred else None,
             zorder=2,
         )
+        for bar in bars:
+            bar.set_gid(gid)
+    else:
+        raise FiguresError(f"{gid}: a dated report with neither an earliest nor a latest day")
+
+
+def drawn_reports(fig: Figure) -> set[str]:
+    """The ``event_id`` of every report that has an artist inside the visible area of some panel."""
+    fig.canvas.draw()
+    out = set()
+    for ax in fig.axes:
+        box = ax.get_window_extent()
+        for artist in [*ax.lines, *ax.patches]:
+            gid = artist.get_gid()
+            if gid and artist.get_visible() and artist.get_window_extent().overlaps(box):
+                out.add(gid)
+    return out
+
+
+def fit_left_labels(fig: Figure, axes: Sequence[plt.Axes], margin_in: float = 0.06) -> None:
+    """Move the axes' left edge so the widest y tick label starts ``margin_in`` inside the figure."""
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    x0 = min(t.get_window_extent(renderer).x0 for ax in axes for t in ax.get_yticklabels() if t.get_text())
+    shift = (margin_in * fig.dpi - x0) / (fig.get_figwidth() * fig.dpi)
+    fig.subplots_adjust(left=fig.subplotpars.left + shift)
 
 
 def draw_timeline(data: dict[str, Any]) -> Figure:
@@ -225,13 +259,14 @@ def draw_timeline(data: dict[str, Any]) -> Figure:
     )
     offsets = {f: (i - (len(files) - 1) / 2) * 0.17 for i, f in enumerate(files)}
     left = pd.Timestamp(PANELS[0][1])
+    right = pd.Timestamp(PANELS[-1][2]) + pd.Timedelta(days=1)
     for ax, (title, lo, hi, _, years) in zip(axes, PANELS, strict=True):
         for y, lane in enumerate(lanes):
             if y % 2 == 0:
                 ax.axhspan(y - 0.5, y + 0.5, color="#f2f2f2", zorder=0, lw=0)
             for m in lane["marks"]:
                 if overlaps(m, lo, hi):
-                    draw_mark(ax, y + offsets[m["source_file"]], m, colours[m["source_file"]], left)
+                    draw_mark(ax, y + offsets[m["source_file"]], m, colours[m["source_file"]], left, right)
         ax.set_xlim(pd.Timestamp(lo), pd.Timestamp(hi) + pd.Timedelta(days=1))
         if years:
             ax.set_xticks([pd.Timestamp(f"{y}-01-01") for y in years], [str(y) for y in years])
@@ -282,6 +317,7 @@ def draw_timeline(data: dict[str, Any]) -> Figure:
         bbox_to_anchor=(0.5, 0.0),
     )
     fig.subplots_adjust(left=0.35, right=0.93, top=1 - 0.95 / height, bottom=0.95 / height)
+    fit_left_labels(fig, [axes[0]])
     return fig
 
 
@@ -292,7 +328,15 @@ def timeline_legend(
     kinds = set()
     for lane in data["lanes"]:
         for m in lane["marks"]:
-            shape = "open" if not m["start"] else "point" if m["start"] == m["end"] else "interval"
+            shape = (
+                "open"
+                if not m["start"]
+                else "open_end"
+                if not m["end"]
+                else "point"
+                if m["start"] == m["end"]
+                else "interval"
+            )
             kinds.add((shape, m["basis"]))
     grey = "#555555"
     entries = {
@@ -307,6 +351,20 @@ def timeline_legend(
     handles += [h for k, h in entries.items() if k in kinds]
     if any(shape == "open" for shape, _ in kinds):
         handles.append(Line2D([], [], ls=(0, (1, 2)), color=grey, lw=1.2, label="open start (no earliest day)"))
+    if any(shape == "open_end" for shape, _ in kinds):
+        handles.append(
+            Line2D(
+                [],
+                [],
+                ls=(0, (1, 2)),
+                color=grey,
+                lw=1.2,
+                marker="o",
+                mfc="white",
+                mec=grey,
+                label="open end (no latest day)",
+            )
+        )
     return handles
 
 
@@ -319,7 +377,8 @@ def timeline_plot() -> Plot:
         " `actors.csv` (first agent of the occurrence), outlets in the legend from `sources.csv`. One lane"
         " per occurrence (its `occurrence_id` on the right), in order of its earliest day; one mark per"
         " source that reports it, in that source's colour. A point is a single day, a bar runs from the"
-        " earliest to the latest possible day, a dotted line has no earliest day. Hollow points and hatched"
+        " earliest to the latest possible day, a dotted line runs to a day with no earliest day or from a day"
+        " with no latest day. Hollow points and hatched"
         " bars are dates the curators inferred from the anchor, Friday 8 August 2025 (dashed line), or from a"
         f" month named without a year. {plotted} of {data['reports']} reports are plotted, in"
         f" {len(data['lanes'])} of {data['occurrences']} occurrences; {data['undated_reports']} reports are"
@@ -506,6 +565,7 @@ def draw_speakers(data: dict[str, Any]) -> Figure:
     ax.set_title("Who is quoted how often, by source", loc="left", fontsize=11)
     ax.legend(title="source file (italic names: unnamed speakers)", loc="lower right", frameon=False)
     fig.subplots_adjust(left=0.37, right=0.98, top=1 - 0.45 / fig.get_figheight(), bottom=0.75 / fig.get_figheight())
+    fit_left_labels(fig, [ax])
     return fig
 
 

@@ -9,11 +9,14 @@ manifest records.
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
 
+import matplotlib.pyplot as plt
 import pytest
+from matplotlib.text import Text
 
 from conftest import import_script
 
@@ -60,3 +63,45 @@ def test_timeline_counts_every_report(figures) -> None:
     plotted = sum(len(lane["marks"]) for lane in data["lanes"])
     assert plotted + data["undated_reports"] == data["reports"]
     figures.check_panels(data)
+
+
+def test_timeline_draws_every_report_the_caption_counts(figures) -> None:
+    """The caption's "N of M reports are plotted" is what the figure draws, open-ended dates included."""
+    plot = next(p for p in figures.plots() if p.name == "timeline")
+    counted = int(re.search(r"(\d+) of \d+ reports are plotted", plot.caption).group(1))
+    dated = {m["event_id"] for lane in plot.data["lanes"] for m in lane["marks"]}
+    with plt.rc_context(figures.STYLE):
+        fig = plot.draw(plot.data)
+        drawn = figures.drawn_reports(fig)
+        plt.close(fig)
+    assert drawn == dated
+    assert len(drawn) == counted
+    assert any(m["start"] and not m["end"] for lane in plot.data["lanes"] for m in lane["marks"]), (
+        "the package has open-ended dates (2025-08-08/..); the test must see one drawn"
+    )
+
+
+def test_no_label_is_clipped(figures, monkeypatch) -> None:
+    """Every piece of text that is drawn lies inside the figure (the longest italic speaker name included)."""
+    drawn: list[Text] = []
+    original = Text.draw
+
+    def record(self, renderer):
+        drawn.append(self)
+        return original(self, renderer)
+
+    monkeypatch.setattr(Text, "draw", record)
+    for plot in figures.plots():
+        with plt.rc_context(figures.STYLE):
+            fig = plot.draw(plot.data)
+            drawn.clear()
+            fig.canvas.draw()
+            renderer = fig.canvas.get_renderer()
+            box = fig.bbox
+            texts = [t for t in drawn if t.get_visible() and t.get_text().strip()]
+            assert texts, plot.name
+            for text in texts:
+                ext = text.get_window_extent(renderer)
+                inside = ext.x0 >= box.x0 - 0.5 and ext.x1 <= box.x1 + 0.5 and ext.y0 >= box.y0 - 0.5
+                assert inside and ext.y1 <= box.y1 + 0.5, f"{plot.name}: {text.get_text()!r} is cut at the edge"
+            plt.close(fig)
