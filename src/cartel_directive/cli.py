@@ -91,11 +91,28 @@ def _cite(args: argparse.Namespace) -> int:
 
 
 def _export(args: argparse.Namespace) -> int:
+    from .errors import MissingExtraError
     from .exports import export
 
-    for file in export(args.format, args.out, root=args.package):
+    try:
+        files = export(args.format, args.out, root=args.package)
+    except MissingExtraError as exc:  # a usage problem: install the extra
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    for file in files:
         print(f"wrote {file}")
     return 0
+
+
+def _browse(args: argparse.Namespace) -> int:
+    from .browse import browse
+    from .errors import MissingExtraError
+
+    try:
+        return browse(root=args.package, port=args.port)
+    except MissingExtraError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
 
 
 def parser() -> argparse.ArgumentParser:
@@ -175,17 +192,33 @@ def parser() -> argparse.ArgumentParser:
     e = sub.add_parser(
         "export",
         help="write the tables as Parquet, SQLite, Stata or Excel files",
-        description="Write every table, typed as the loader types it, into DIR: "
-        "parquet (one <table>.parquet each, loader dtypes kept), "
-        "sqlite (cartel-directive.sqlite with primary keys, foreign keys and enum checks declared), "
-        "stata (one <table>.dta each, format 118: value labels for enums, variable labels from the "
-        "schema titles), xlsx (cartel-directive.xlsx, one sheet per table plus a 'fields' codebook). "
-        "xlsx needs openpyxl: pip install 'cartel-directive[export]'.",
+        description="Validate the package (every check that needs no archive; an invalid package is refused), "
+        "then write every table, typed as the loader types it, into DIR, all or nothing: "
+        "parquet (one <table>.parquet each: date32 dates, categories as dictionaries, the descriptor, "
+        "licence, version and citation in the file metadata), "
+        "sqlite (cartel-directive.sqlite with keys, checks, foreign-key indexes and package_metadata, "
+        "package_files and package_fields tables, plus cartel-directive.metadata.json for datasette), "
+        "stata (one <table>.dta each, format 118: value and variable labels, strL, notes with licence, "
+        "version, citation and column descriptions), xlsx (cartel-directive.xlsx: an 'about' sheet, one "
+        "sheet per table with frozen headers and filters, a 'fields' codebook; text is always stored as "
+        "text). Needs the export extra: pip install 'cartel-directive[export]'.",
     )
     e.add_argument("--format", required=True, choices=("parquet", "sqlite", "stata", "xlsx"), help="the file format")
     e.add_argument("--out", required=True, metavar="DIR", help="folder to write into (created if needed)")
     e.add_argument("--package", metavar="PATH", help=package_help)
     e.set_defaults(func=_export)
+
+    w = sub.add_parser(
+        "browse",
+        help="browse the tables in datasette, on this machine only (needs the [browse] extra)",
+        description="Export the package to SQLite (with its licence, citation and every table and column "
+        "description) into a temporary folder and serve it with datasette on http://127.0.0.1:PORT/ "
+        "(this machine only) until interrupted; statement rows link to their speakers and sources. "
+        "Needs datasette: pip install 'cartel-directive[browse]'.",
+    )
+    w.add_argument("--package", metavar="PATH", help=package_help)
+    w.add_argument("--port", type=int, default=8001, help="the local port to listen on (default: 8001)")
+    w.set_defaults(func=_browse)
     return p
 
 
