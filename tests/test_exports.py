@@ -309,6 +309,9 @@ HOSTILE = {
     "at": "@SUM(A1:A2)",
     "error": "#N/A",
     "div": "#DIV/0!",
+    "tab": "\t=1+1",
+    "space": "  =cmd|' /C calc'!A0",
+    "minus": "-2+3",
 }
 
 
@@ -372,7 +375,7 @@ def test_xlsx_refuses_a_cell_over_excels_limit_and_writes_nothing(pkg: Path, tmp
     out.mkdir()
     (out / "cartel-directive.xlsx").write_bytes(b"an older workbook")
     before = listing(out)
-    row = set_cell(pkg, "statements", first_key(pkg, "statements"), "setting", "y" * 40_000)
+    row = set_cell(pkg, "statements", first_key(pkg, "statements"), "setting", "y" * 40_000)  # valid in the package
     code, _, err = export(capsys, "xlsx", out, pkg)
     assert code == 1
     assert err == (
@@ -459,3 +462,16 @@ def test_a_missing_extra_is_one_line_exit_2(pkg: Path, tmp_path: Path, capsys, m
         err
         == "error: export --format xlsx needs openpyxl, which is not installed: pip install 'cartel-directive[export]'\n"
     )
+
+
+def test_xlsx_cell_writer_refuses_what_it_cannot_store_faithfully() -> None:
+    """The reader already refuses CR and control characters in the data; the writer refuses them too."""
+    import openpyxl
+
+    ws = openpyxl.Workbook().active
+    for text, why in (("one\rtwo", "a carriage return"), ("bell\x07", "a control character")):
+        with pytest.raises(exports.ExportError) as exc:
+            exports._put(ws, 1, 1, text, lambda: "data/t.csv:2:c")
+        assert str(exc.value).startswith(f"data/t.csv:2:c: {why}")
+    exports._put(ws, 1, 1, "=1+1", lambda: "data/t.csv:2:c")
+    assert (ws["A1"].value, ws["A1"].data_type, ws["A1"].quotePrefix) == ("=1+1", "s", True)
