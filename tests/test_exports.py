@@ -9,6 +9,7 @@ number, a failure midway, a pre-planted symlink.
 
 from __future__ import annotations
 
+import csv
 import json
 import os
 import shutil
@@ -37,10 +38,17 @@ def pkg(pkg_copy: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return pkg_copy
 
 
+def read_csv(file: Path) -> tuple[list[str], list[list[str]]]:
+    """Header and rows with Python's csv module (independent of the package's reader)."""
+    with file.open(encoding="utf-8", newline="") as fh:
+        header, *rows = list(csv.reader(fh))
+    return header, rows
+
+
 def set_cell(root: Path, table: str, key: str, column: str, value: str) -> int:
     """Set one cell (the row whose first column is ``key``), rewrite the CSV canonically, rehash; return its row."""
     file = root / "data" / f"{table}.csv"
-    header, rows = csvformat.read(file)
+    header, rows = read_csv(file)
     i = next(i for i, r in enumerate(rows) if r[0] == key)
     rows[i][header.index(column)] = value
     file.write_text(csvformat.dumps(header, rows), encoding="utf-8")
@@ -52,7 +60,7 @@ def set_cell(root: Path, table: str, key: str, column: str, value: str) -> int:
 
 
 def first_key(root: Path, table: str) -> str:
-    return csvformat.read(root / "data" / f"{table}.csv")[1][0][0]
+    return read_csv(root / "data" / f"{table}.csv")[1][0][0]
 
 
 def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
@@ -335,7 +343,7 @@ def test_xlsx_about_sheet_frozen_headers_filters_and_text_as_text(
     if not validated:
         monkeypatch.setattr(exports, "_refuse_invalid", lambda pkg, fmt: None)
 
-    keys = csvformat.read(pkg / "data" / "statements.csv")[1]
+    keys = read_csv(pkg / "data" / "statements.csv")[1]
     rows = {}
     for (label, text), row in zip(hostile.items(), keys, strict=False):
         rows[label] = set_cell(pkg, "statements", row[0], "setting", text)
