@@ -162,39 +162,45 @@ def _identify(
         return None
     sha, size = hashlib.sha256(data).hexdigest(), len(data)
     recorded, recorded_size = row[col["sha256"]], row[col["bytes"]]
-    if sums is not None and sums.get(name) != sha:
-        why = "is not listed in" if name not in sums else "does not match"
+    vs_recorded = bool(recorded) and recorded != sha
+    vs_sums = sums is not None and sums.get(name) != sha
+    listed = "is not listed in" if sums is not None and name not in sums else "does not match"
+    if name in accept:
+        if not (vs_recorded or vs_sums):
+            accepted.append(f"{name}: unchanged (SHA-256 {sha}); nothing to accept")
+        else:
+            note = f"; note: it {listed} the archive's {SUMS}, update that too" if vs_sums else ""
+            accepted.append(
+                f"{name}: accepted the changed archived file: SHA-256 {recorded or '(none)'} -> {sha}, "
+                f"bytes {recorded_size or '(none)'} -> {size}{note}"
+            )
+    elif vs_recorded:
         problems.append(
             Problem(
                 file,
                 r,
-                "source_file",
-                f"the archived file {name} (SHA-256 {sha}) {why} the archive's {SUMS}: the archive was changed",
+                "sha256",
+                f"the archived file {name} changed: its SHA-256 is now {sha}, {size} bytes "
+                f"(recorded {recorded}, {recorded_size} bytes); the archive is immutable. If the new file is right, "
+                f"run `cartel-directive build --accept-source {name}`",
                 "",
                 "archive-changed",
             )
         )
         return None
-    if recorded and recorded != sha:
-        if name not in accept:
-            problems.append(
-                Problem(
-                    file,
-                    r,
-                    "sha256",
-                    f"the archived file {name} changed: its SHA-256 is now {sha}, {size} bytes "
-                    f"(recorded {recorded}, {recorded_size} bytes); the archive is immutable. If the new file is right, "
-                    f"run `cartel-directive build --accept-source {name}`",
-                    "",
-                    "archive-changed",
-                )
+    elif vs_sums:
+        problems.append(
+            Problem(
+                file,
+                r,
+                "source_file",
+                f"the archived file {name} (SHA-256 {sha}) {listed} the archive's {SUMS}: the archive was changed. "
+                f"If the new file is right, run `cartel-directive build --accept-source {name}`",
+                "",
+                "archive-changed",
             )
-            return None
-        accepted.append(
-            f"{name}: accepted the changed archived file: SHA-256 {recorded} -> {sha}, bytes {recorded_size} -> {size}"
         )
-    elif name in accept:
-        accepted.append(f"{name}: unchanged (SHA-256 {sha}); nothing to accept")
+        return None
     row[col["sha256"]], row[col["bytes"]] = sha, str(size)
     return data
 
@@ -279,7 +285,13 @@ def _offset(cell: str) -> bool:
 
 
 def _offsets(
-    file: str, header: list[str], rows: list[list[str]], prefixes: list[str], texts: dict, problems: list[Problem]
+    file: str,
+    header: list[str],
+    rows: list[list[str]],
+    prefixes: list[str],
+    texts: dict,
+    problems: list[Problem],
+    refused: set[str] = frozenset(),  # type: ignore[assignment]
 ) -> None:
     col = {n: i for i, n in enumerate(header)}
     for prefix in prefixes:
@@ -290,6 +302,8 @@ def _offsets(
             if not row[ev] and not row[sf]:
                 continue
             if row[sf] not in texts:
+                if row[sf] in refused:  # the source itself was refused, and said so once
+                    continue
                 problems.append(
                     Problem(file, r, f"{prefix}source_file", f"{row[sf]!r} is not a source with a readable body")
                 )
@@ -428,7 +442,7 @@ def build(path: str | Path | None, archive: Path, check_only: bool = False, acce
         for a in sorted(set(accept) - known)
     ]
     for name, prefixes in EVIDENCE_BLOCKS.items():
-        _offsets(pkg.resources[name].path, *tables[name], prefixes, texts, problems)
+        _offsets(pkg.resources[name].path, *tables[name], prefixes, texts, problems, known - set(texts))
     if problems:
         raise BuildError(problems)
 

@@ -37,13 +37,14 @@ def resolve_root(path: str | os.PathLike[str] | None = None) -> Path:
     """
     if path is None:
         cwd = Path.cwd()
-        return cwd if (cwd / DESCRIPTOR).is_file() else bundled_root()
+        return cwd if os.path.lexists(cwd / DESCRIPTOR) else bundled_root()
     p = Path(path)
+    # lexists, not is_file: a descriptor that is a pipe or a symlink out is refused, and said so, by Package.open
     if p.is_dir():
-        if not (p / DESCRIPTOR).is_file():
+        if not os.path.lexists(p / DESCRIPTOR):
             raise PackageNotFoundError(f"{p}: no {DESCRIPTOR} in this folder")
         return p
-    if p.name == DESCRIPTOR and p.is_file():
+    if p.name == DESCRIPTOR and os.path.lexists(p):
         return p.parent
     raise PackageNotFoundError(f"{p}: not a {DESCRIPTOR} nor a folder holding one")
 
