@@ -1,10 +1,13 @@
 #!/usr/bin/env bash
 # Smoke test of the built distribution, as a new user gets it: build the sdist and the
-# wheel (the wheel from the sdist), install the wheel into a fresh virtual environment
-# outside the repository, and from another folder load every table, check its dtypes,
-# run each command, and time `import cartel_directive` (which must not import pandas).
-# Everything goes to a temporary folder that is removed afterwards; nothing is written
-# in the repository.
+# wheel (the wheel from the sdist), install the wheel (no extra) into a fresh virtual
+# environment outside the repository and MEASURE what it added (distributions and bytes:
+# fails over CORE_MAX_DISTS / CORE_MAX_MB); from another folder load every table, check
+# its dtypes, run `info` and `cite`, and check that each command whose extra is missing
+# says which one to install (one line, exit 2); then add the [validate] extra and validate
+# with the archive, and the [export] extra and export. `import cartel_directive` must not
+# import pandas. Everything goes to a temporary folder that is removed afterwards; nothing
+# is written in the repository.
 #
 #   bash scripts/smoke_wheel.sh            # needs .venv (with `build`) and the source archive
 #   KEEP=1 bash scripts/smoke_wheel.sh     # keep the temporary folder for inspection
@@ -13,6 +16,8 @@ REPO="$(cd "$(dirname "$0")/.." && pwd)"
 SOURCES="${CARTEL_DIRECTIVE_SOURCES:-$(cd "$REPO/.." && pwd)/shared/sources}"
 BUILD_PY="${BUILD_PY:-$REPO/.venv/bin/python}"   # a Python with `build` installed
 PY="${PYTHON:-python3}"                           # the Python of the fresh environment
+CORE_MAX_DISTS="${CORE_MAX_DISTS:-6}"             # the light core's budget (issue 12)
+CORE_MAX_MB="${CORE_MAX_MB:-200}"
 
 if [ ! -d "$SOURCES" ]; then
   echo "error: the source archive is not at $SOURCES (set CARTEL_DIRECTIVE_SOURCES)" >&2
@@ -27,9 +32,24 @@ echo "== build sdist and wheel (into $WORK/dist)"
 ls "$WORK/dist"
 WHEEL="$(ls "$WORK"/dist/*.whl)"
 
-echo "== install the wheel into a fresh virtual environment"
+echo "== install the wheel (core, no extra) into a fresh virtual environment and measure what it adds"
 "$PY" -m venv "$WORK/venv"
-"$WORK/venv/bin/python" -m pip install --quiet "$WHEEL"
+VPY="$WORK/venv/bin/python"
+dists() { "$VPY" -m pip list --format=freeze --disable-pip-version-check 2>/dev/null | cut -d= -f1 | sort; }
+dists > "$WORK/dists.before"
+bytes_before=$(du -sb "$WORK/venv" | cut -f1)
+"$VPY" -m pip install --quiet "$WHEEL"
+dists > "$WORK/dists.after"
+bytes_after=$(du -sb "$WORK/venv" | cut -f1)
+added=$(comm -13 "$WORK/dists.before" "$WORK/dists.after")
+n_added=$(printf '%s\n' "$added" | grep -c .)
+mb_added=$(( (bytes_after - bytes_before) / 1000000 ))
+echo "  core install added $n_added distributions, $mb_added MB: $(echo $added | tr '\n' ' ')"
+echo "  (measured as: pip list before/after and du -sb of the venv, in a fresh venv of $("$VPY" --version))"
+if [ "$n_added" -gt "$CORE_MAX_DISTS" ] || [ "$mb_added" -gt "$CORE_MAX_MB" ]; then
+  echo "error: the core install is over budget ($n_added > $CORE_MAX_DISTS distributions or $mb_added > $CORE_MAX_MB MB)" >&2
+  exit 1
+fi
 CLI="$WORK/venv/bin/cartel-directive"
 mkdir "$WORK/elsewhere"
 cd "$WORK/elsewhere"   # no datapackage.json here, and not the repository
@@ -64,7 +84,7 @@ root = bundled_root().resolve()
 assert repo not in root.parents and root != repo, f"loaded from the repository ({root}), not the wheel"
 assert (Path(cd.__file__).parent / "py.typed").is_file(), "py.typed is not shipped"
 assert cd.version() == cd.__version__, (cd.version(), cd.__version__)
-for name, df in cd.load_all(validate=True).items():
+for name, df in cd.load_all().items():  # the core loader: no extra
     schema = cd.schema(name)
     assert list(df.columns) == [f["name"] for f in schema["fields"]], name
     for f in schema["fields"]:
@@ -79,12 +99,46 @@ for name, df in cd.load_all(validate=True).items():
 print(f"  data from {root}")
 PY
 
-echo "== cartel-directive --version / info / cite"
+echo "== cartel-directive --version / info / cite (core)"
 "$CLI" --version
 "$CLI" info
 "$CLI" cite --format bibtex | tee "$WORK/cite.bib"
+grep -q "year = {" "$WORK/cite.bib"
 "$CLI" cite --format apa
 "$CLI" cite --format cff > /dev/null
+"$CLI" cite --row statements/stm-0001
+
+echo "== without their extra, commands say which to install (one line, exit 2)"
+expect_extra() {  # expect_extra EXTRA COMMAND...
+  local extra="$1"; shift
+  set +e; "$CLI" "$@" > /dev/null 2> "$WORK/err.txt"; local rc=$?; set -e
+  cat "$WORK/err.txt"
+  if [ "$rc" -ne 2 ] || [ "$(wc -l < "$WORK/err.txt")" -ne 1 ] \
+     || ! grep -q "pip install 'cartel-directive\[$extra\]'" "$WORK/err.txt"; then
+    echo "error: \`cartel-directive $*\` without [$extra]: exit $rc, expected one line naming [$extra] and exit 2" >&2
+    exit 1
+  fi
+}
+expect_extra validate validate --sources "$SOURCES"
+expect_extra export export --format sqlite --out "$WORK/export"
+if "$CLI" --help | grep -q "browse"; then expect_extra browse browse; fi
+"$VPY" -c "
+import cartel_directive as cd
+try:
+    cd.load('events', validate=True)
+except cd.MissingExtraError as e:
+    print(f'  load(validate=True): {e}')
+else:
+    raise SystemExit('load(validate=True) worked without the [validate] extra?')
+"
+
+echo "== build never rewrites the installed copy (exit 2, one line)"
+set +e; "$CLI" build --sources "$SOURCES" > /dev/null 2> "$WORK/err.txt"; rc=$?; set -e
+cat "$WORK/err.txt"
+[ "$rc" -eq 2 ] && grep -q "installed copy" "$WORK/err.txt" || { echo "error: build on the installed copy: exit $rc" >&2; exit 1; }
+
+echo "== add the [validate] and [export] extras"
+"$VPY" -m pip install --quiet "$WHEEL[export]"
 
 echo "== cartel-directive export --format sqlite"
 "$CLI" export --format sqlite --out "$WORK/export"
@@ -98,7 +152,7 @@ fks = sum(len(con.execute(f'PRAGMA foreign_key_list("{t}")').fetchall()) for t i
 print(f"  sqlite: {len(tables)} tables, {fks} foreign keys declared, foreign_key_check clean")
 PY
 
-echo "== parquet export works with the core install (pyarrow is a core dependency)"
+echo "== parquet export (the [export] extra)"
 "$CLI" export --format parquet --out "$WORK/parquet"
 "$WORK/venv/bin/python" - "$WORK/parquet" <<'PY'
 import sys
@@ -114,15 +168,10 @@ rows = sum(pq.read_metadata(f).num_rows for f in files)
 print(f"  parquet: {len(files)} files, {rows} rows")
 PY
 
-echo "== without the export extra, xlsx fails with one clear line"
-if "$CLI" export --format xlsx --out "$WORK/export" 2> "$WORK/err.txt"; then
-  echo "error: export --format xlsx succeeded without openpyxl installed?" >&2; exit 1
-fi
-cat "$WORK/err.txt"
-grep -q "pip install 'cartel-directive\[export\]'" "$WORK/err.txt"
-if grep -q Traceback "$WORK/err.txt"; then echo "error: a traceback was printed" >&2; exit 1; fi
+echo "== xlsx export (the [export] extra)"
+"$CLI" export --format xlsx --out "$WORK/xlsx"
 
-echo "== cartel-directive validate (installed data, provenance against the archive)"
+echo "== cartel-directive validate (the [validate] extra; installed data, provenance against the archive)"
 "$CLI" validate --sources "$SOURCES" --require-provenance --with-frictionless
 
 echo "smoke test passed: $(basename "$WHEEL")"
