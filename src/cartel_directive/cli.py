@@ -5,19 +5,48 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 from . import __version__
 from .boundary import show
-from .errors import BoundaryError, CartelDirectiveError
+from .errors import BoundaryError, CartelDirectiveError, MissingExtraError
 from .resources import PackageNotFoundError
 
 
-def _validate(args: argparse.Namespace) -> int:
+class UsageError(Exception):
+    """The command was called wrongly (no package there, an argument that does not fit): exit 2."""
+
+
+def _package(args: argparse.Namespace) -> Path:
+    """The package a command was given, resolved the same way for every command.
+
+    ``--package PATH`` (a ``datapackage.json`` or its folder); ``validate`` and ``build`` still
+    accept the older positional PATH, with a warning. Without either: the current folder's
+    package, else the installed one. No package there is a usage error (exit 2).
+    """
     from .resources import resolve_root
+
+    given = args.package
+    old = getattr(args, "path", None)
+    if old is not None:
+        print(f"warning: the positional PATH is deprecated; use --package {old}", file=sys.stderr)
+        if given is not None and Path(given) != Path(old):
+            raise UsageError(f"two packages given ({old} and --package {given}); give one, with --package")
+        given = old
+    try:
+        return resolve_root(given)
+    except PackageNotFoundError as exc:
+        raise UsageError(f"no package there: {exc}") from exc
+
+
+def _validate(args: argparse.Namespace) -> int:
+    from .extras import require
+
+    root = _package(args)
+    require("validate", "validate")
     from .validate import validate
 
-    resolve_root(args.path)  # no package there: a usage error (exit 2), not an invalid package
-    report = validate(args.path, sources=args.sources, with_frictionless=args.with_frictionless)
+    report = validate(root, sources=args.sources, with_frictionless=args.with_frictionless)
     for line in report.lines():
         print(line)
     if args.require_provenance and "provenance" not in report.ran:
@@ -26,9 +55,25 @@ def _validate(args: argparse.Namespace) -> int:
     return 0 if report.ok else 1
 
 
+def _installed(root: Path) -> bool:
+    """Is ``root`` the copy pip installed (a wheel's ``cartel_directive/package`` in site-packages)?"""
+    parts = root.resolve().parts
+    return "site-packages" in parts or "dist-packages" in parts or parts[-2:] == ("cartel_directive", "package")
+
+
 def _build(args: argparse.Namespace) -> int:
-    from .build import BuildError, build
+    from .extras import require
     from .resources import sources_dir
+
+    root = _package(args)
+    if _installed(root):
+        raise UsageError(
+            f"{root} is the installed copy, which build never rewrites; work on a checkout or a copy "
+            "(git clone the repository, pip install -e '.[validate]' in it, and run build there, "
+            "or pass --package DIR)"
+        )
+    require("validate", "build")
+    from .build import BuildError, build
 
     folder, how = sources_dir(args.sources)
     if folder is None or not folder.is_dir():
@@ -38,7 +83,7 @@ def _build(args: argparse.Namespace) -> int:
         )
         return 2
     try:
-        result = build(args.path, folder, check_only=args.check, accept=args.accept_source)
+        result = build(root, folder, check_only=args.check, accept=args.accept_source)
     except BuildError as exc:
         for p in exc.problems:
             print(p)
@@ -61,7 +106,7 @@ def _info(args: argparse.Namespace) -> int:
     from .citation import cite
     from .loader import _names, _open, load
 
-    pkg = _open(args.package)
+    pkg = _open(_package(args))
     d = pkg.descriptor
     print(f"{d.get('title', d.get('name', 'cartel-directive'))}")
     print(f"version {pkg.version} (Python package {__version__}); files in {pkg.root}")
@@ -78,41 +123,47 @@ def _info(args: argparse.Namespace) -> int:
         print(f"  {lic.get('name', '?')}: {lic.get('title', lic.get('path', ''))}")
     print()
     print("cite as:")
-    print(f"  {cite('apa')}")
-    print("  (BibTeX: `cartel-directive cite --format bibtex`; CFF: `cartel-directive cite --format cff`)")
+    print(f"  {cite('apa', pkg.root)}")
+    print("  (BibTeX: `cartel-directive cite --format bibtex`; one row: `cartel-directive cite --row TABLE/ID`)")
     return 0
 
 
 def _cite(args: argparse.Namespace) -> int:
-    from .citation import cite
+    from .citation import cite, cite_row
 
-    print(cite(args.format))
+    root = _package(args)
+    if args.row is None:
+        print(cite(args.format, root))
+        return 0
+    if args.format == "cff":
+        raise UsageError("--row works with --format apa or bibtex, not cff")
+    table, sep, key = args.row.partition("/")
+    if not sep or not table or not key:
+        raise UsageError(f"--row {args.row!r}: expected TABLE/ID, for example statements/stm-0001")
+    print(cite_row(args.format, table, key, root))
     return 0
 
 
 def _export(args: argparse.Namespace) -> int:
-    from .errors import MissingExtraError
+    from .extras import require
+
+    root = _package(args)
+    require("export", f"export --format {args.format}")
     from .exports import export
 
-    try:
-        files = export(args.format, args.out, root=args.package)
-    except MissingExtraError as exc:  # a usage problem: install the extra
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
-    for file in files:
+    for file in export(args.format, args.out, root=root):
         print(f"wrote {file}")
     return 0
 
 
 def _browse(args: argparse.Namespace) -> int:
-    from .browse import browse
-    from .errors import MissingExtraError
+    from .extras import require
 
-    try:
-        return browse(root=args.package, port=args.port)
-    except MissingExtraError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
+    root = _package(args)
+    require("browse", "browse")
+    from .browse import browse
+
+    return browse(root=root, port=args.port)
 
 
 def parser() -> argparse.ArgumentParser:
@@ -122,6 +173,7 @@ def parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    package_help = "datapackage.json or its folder (default: the current folder's package, else the installed one)"
 
     v = sub.add_parser(
         "validate",
@@ -131,11 +183,8 @@ def parser() -> argparse.ArgumentParser:
         "against the source archive. Prints one line per problem "
         "(file:row:column: what is wrong) and a summary; exits 1 on any problem.",
     )
-    v.add_argument(
-        "path",
-        nargs="?",
-        help="datapackage.json or its folder (default: the current folder's package, else the installed one)",
-    )
+    v.add_argument("--package", metavar="PATH", help=package_help)
+    v.add_argument("path", nargs="?", help=argparse.SUPPRESS)  # deprecated: use --package
     v.add_argument(
         "--sources",
         metavar="DIR",
@@ -152,7 +201,8 @@ def parser() -> argparse.ArgumentParser:
         "CSV form and datapackage.json's bytes/hash/version, from the source archive. "
         "Writes nothing unless the result validates.",
     )
-    b.add_argument("path", nargs="?", help="datapackage.json or its folder (default: the current folder's package)")
+    b.add_argument("--package", metavar="PATH", help=package_help + "; never the installed copy")
+    b.add_argument("path", nargs="?", help=argparse.SUPPRESS)  # deprecated: use --package
     b.add_argument("--sources", metavar="DIR", help="the source archive (default: $CARTEL_DIRECTIVE_SOURCES)")
     b.add_argument("--check", action="store_true", help="write nothing; exit 1 if any file is stale")
     b.add_argument(
@@ -165,7 +215,6 @@ def parser() -> argparse.ArgumentParser:
     )
     b.set_defaults(func=_build)
 
-    package_help = "datapackage.json or its folder (default: the installed package's data)"
     i = sub.add_parser(
         "info",
         help="show the tables, their row counts, the version, licences and how to cite",
@@ -179,7 +228,15 @@ def parser() -> argparse.ArgumentParser:
     c = sub.add_parser(
         "cite",
         help="print a citation (BibTeX, APA or CFF) generated from CITATION.cff",
-        description="Print how to cite the dataset, generated from the CITATION.cff shipped with the package.",
+        description="Print how to cite the dataset, generated from the package's CITATION.cff "
+        "(or, without one, from its datapackage.json). --row TABLE/ID cites one row: the dataset's "
+        "citation with the table, the row's id and the version.",
+    )
+    c.add_argument("--package", metavar="PATH", help=package_help)
+    c.add_argument(
+        "--row",
+        metavar="TABLE/ID",
+        help="cite one row, e.g. statements/stm-0001 (a composite key joins its values with '+')",
     )
     c.add_argument(
         "--format",
@@ -244,7 +301,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if len(exc.problems) > _SHOWN:
             print(f"error: and {len(exc.problems) - _SHOWN} more", file=sys.stderr)
         return 1
-    except PackageNotFoundError as exc:  # usage: no package there
+    except (UsageError, MissingExtraError, PackageNotFoundError) as exc:  # called wrongly, an extra to install
         print(f"error: {exc}", file=sys.stderr)
         return 2
     except CartelDirectiveError as exc:  # a problem the user can act on, already one clear line

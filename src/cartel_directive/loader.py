@@ -41,7 +41,19 @@ _SHOWN = 5
 
 
 def _open(root: Root) -> Package:
+    if root is not None and not isinstance(root, str | os.PathLike):
+        raise TypeError(f"root must be a path (str or os.PathLike) or None, not {type(root).__name__}: {root!r}")
     return Package.open(bundled_root() if root is None else root)
+
+
+def _check_args(*table: object, **flags: object) -> None:
+    """Refuse arguments of the wrong type (``validate="yes"`` would otherwise read as true)."""
+    if table and not isinstance(table[0], str):
+        table = table[0]  # type: ignore[assignment]
+        raise TypeError(f"table must be a str (a table name), not {type(table).__name__}: {table!r}")
+    for name, value in flags.items():
+        if not isinstance(value, bool):
+            raise TypeError(f"{name} must be True or False, not {type(value).__name__}: {value!r}")
 
 
 def _names(pkg: Package) -> list[str]:
@@ -54,25 +66,27 @@ def _check_name(pkg: Package, table: str) -> None:
         raise UnknownTableError(f"unknown table {table!r}; the tables are: {', '.join(_names(pkg))}")
 
 
-def _verified_file(pkg: Package, table: str) -> Path:
+def _verified_file(pkg: Package, table: str, verify: bool = True) -> Path:
     """The table's CSV file, after checking its size and SHA-256 against the descriptor."""
-    return _verified(pkg, table, read=False)[0]
+    return _verified(pkg, table, read=False, verify=verify)[0]
 
 
-def _verified_bytes(pkg: Package, table: str) -> tuple[Path, bytes]:
+def _verified_bytes(pkg: Package, table: str, verify: bool = True) -> tuple[Path, bytes]:
     """The table's CSV file and its bytes, read once, whose size and SHA-256 match the descriptor."""
-    file, data = _verified(pkg, table, read=True)
+    file, data = _verified(pkg, table, read=True, verify=verify)
     assert data is not None
     return file, data
 
 
-def _verified(pkg: Package, table: str, *, read: bool) -> tuple[Path, bytes | None]:
+def _verified(pkg: Package, table: str, *, read: bool, verify: bool = True) -> tuple[Path, bytes | None]:
     _check_name(pkg, table)
     res = pkg.resources[table]
     file = pkg.file(table)  # inside the package (symlinks resolved), or BoundaryError
     expected_hash, expected_bytes = res.descriptor.get("hash"), res.descriptor.get("bytes")
     if not file.is_file():
         raise IntegrityError(f"{file}: missing; the package is incomplete (reinstall cartel-directive)")
+    if not verify:  # an edited copy: the caller chose to skip the size and SHA-256 comparison
+        return file, file.read_bytes() if read else None
     if not expected_hash:
         raise IntegrityError(f"{file}: datapackage.json records no hash for {table!r}, so it cannot be verified")
     data = None
@@ -85,7 +99,8 @@ def _verified(pkg: Package, table: str, *, read: bool) -> tuple[Path, bytes | No
         raise IntegrityError(
             f"{file}: does not match datapackage.json ({size} bytes, {digest}; expected "
             f"{expected_bytes} bytes, {expected_hash}): the file was modified or truncated "
-            "(reinstall cartel-directive, or run `cartel-directive build` after an intended edit)"
+            "(reinstall cartel-directive; for an edited copy, run `cartel-directive build --package COPY` "
+            "or load it with verify=False)"
         )
     return file, data
 
@@ -157,13 +172,19 @@ def _pandera_problems(pkg: Package, raw: RawTable, typed: pd.DataFrame) -> list[
     return frames.check(raw, schema, typed, frames_, pkg.schemas, [])
 
 
-def load(table: str, validate: bool = False, *, root: Root = None) -> pd.DataFrame:
+def load(table: str, validate: bool = False, *, root: Root = None, verify: bool = True) -> pd.DataFrame:
     """Return one table as a DataFrame typed from its Table Schema.
 
     ``validate=True`` also runs the table's pandera schema (types, constraints,
-    uniqueness, primary and foreign keys) and raises :class:`ValidationError` on
-    any problem. A file that does not match the descriptor's SHA-256 raises
-    :class:`IntegrityError`; an unknown name raises :class:`UnknownTableError`.
+    uniqueness, primary and foreign keys; needs the ``[validate]`` extra) and raises
+    :class:`ValidationError` on any problem. A file that does not match the
+    descriptor's SHA-256 raises :class:`IntegrityError`; an unknown name raises
+    :class:`UnknownTableError`; an argument of the wrong type raises ``TypeError``.
+
+    ``verify=False`` loads an edited copy (``root=``) whose files no longer match its
+    ``datapackage.json``: it skips only the size and SHA-256 comparison; the header,
+    every cell's type and every enum value are still checked. To make the copy
+    consistent instead, run ``cartel-directive build --package COPY``.
 
     >>> import cartel_directive as cd
     >>> events = cd.load("events")
@@ -174,12 +195,17 @@ def load(table: str, validate: bool = False, *, root: Root = None) -> pd.DataFra
     >>> list(events.columns[:2])
     ['event_id', 'occurrence_id']
     """
-    return _load(_open(root), table, validate)
+    _check_args(table, validate=validate, verify=verify)
+    return _load(_open(root), table, validate, verify)
 
 
-def _load(pkg: Package, table: str, validate: bool) -> pd.DataFrame:
+def _load(pkg: Package, table: str, validate: bool, verify: bool = True) -> pd.DataFrame:
     _check_name(pkg, table)
-    data = _verified_bytes(pkg, table)[1]
+    if validate:
+        from .extras import require
+
+        require("validate", "load(..., validate=True)")
+    data = _verified_bytes(pkg, table, verify)[1]
     if not validate:
         from . import fastload
 
@@ -192,15 +218,16 @@ def _load(pkg: Package, table: str, validate: bool) -> pd.DataFrame:
     return _with_categoricals(typed, pkg.schemas[table], pkg.resources[table].path)
 
 
-def load_all(validate: bool = False, *, root: Root = None) -> dict[str, pd.DataFrame]:
-    """Return every table, keyed by name, in dependency order (see :func:`load`).
+def load_all(validate: bool = False, *, root: Root = None, verify: bool = True) -> dict[str, pd.DataFrame]:
+    """Return every table, keyed by name, in dependency order (see :func:`load`, also for ``verify``).
 
     >>> import cartel_directive as cd
     >>> list(cd.load_all())[:3]
     ['sources', 'actors', 'events']
     """
+    _check_args(validate=validate, verify=verify)
     pkg = _open(root)
-    return {name: _load(pkg, name, validate) for name in _names(pkg)}
+    return {name: _load(pkg, name, validate, verify) for name in _names(pkg)}
 
 
 def tables(*, root: Root = None) -> dict[str, str]:
@@ -218,14 +245,15 @@ def tables(*, root: Root = None) -> dict[str, str]:
     return out
 
 
-def path(table: str, *, root: Root = None) -> Path:
-    """The table's CSV file, for people who want the raw file (its SHA-256 is checked first).
+def path(table: str, *, root: Root = None, verify: bool = True) -> Path:
+    """The table's CSV file, for people who want the raw file (its SHA-256 is checked first unless ``verify=False``).
 
     >>> import cartel_directive as cd
     >>> cd.path("events").name
     'events.csv'
     """
-    return _verified_file(_open(root), table)
+    _check_args(table, verify=verify)
+    return _verified_file(_open(root), table, verify)
 
 
 def schema(table: str, *, root: Root = None) -> dict[str, Any]:
@@ -235,6 +263,7 @@ def schema(table: str, *, root: Root = None) -> dict[str, Any]:
     >>> cd.schema("events")["primaryKey"]
     ['event_id']
     """
+    _check_args(table)
     pkg = _open(root)
     _check_name(pkg, table)
     return copy.deepcopy(pkg.schemas[table].descriptor)
@@ -247,8 +276,9 @@ def package(*, root: Root = None) -> frictionless.Package:
     >>> cd.package().get_resource("events").path
     'data/events.csv'
     """
-    import frictionless
+    from .extras import module
 
+    frictionless = module("frictionless", "validate", "package()")
     pkg = _open(root)
     return frictionless.Package(str(pkg.root / "datapackage.json"))
 
