@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import tomllib
 from importlib.metadata import version as dist_version
 from pathlib import Path
@@ -50,7 +51,33 @@ def test_the_validator_rejects_invalid_cff(root: Path, change: dict) -> None:
 
 def test_no_invented_identifiers(root: Path) -> None:
     cff = citation.read_cff(root)
-    assert not {"doi", "url", "repository-code", "identifiers", "date-released"} & set(cff)
+    assert not {"doi", "url", "repository-code", "identifiers"} & set(cff)
+
+
+def released(text: str) -> dict[str, str]:
+    """CHANGELOG.md's released versions and their dates (``## [0.1.0] - 2026-11-22``)."""
+    heads = re.findall(r"^## \[([^\]]+)\](.*)$", text, flags=re.M)
+    out = {}
+    for version, rest in heads:
+        if version == "Unreleased":
+            continue
+        m = re.fullmatch(r" - (\d{4}-\d{2}-\d{2})", rest)
+        assert m, f"CHANGELOG.md: release {version} has no date (`## [{version}] - YYYY-MM-DD`)"
+        out[version] = m.group(1)
+    return out
+
+
+def test_the_release_date_is_the_changelogs(root: Path) -> None:
+    cff = citation.read_cff(root)
+    dates = released((root / "CHANGELOG.md").read_text(encoding="utf-8"))
+    assert cff["date-released"] == dates[str(cff["version"])]
+    assert dates["0.1.0"] == "2026-11-22"  # the day 0.1.0 was committed (git log)
+    assert list(dates.values()) == sorted(dates.values(), reverse=True), "releases newest first, dates increasing"
+
+
+def test_released_rejects_an_undated_release() -> None:
+    with pytest.raises(AssertionError, match=r"0\.3\.0 has no date"):
+        released("## [Unreleased]\n## [0.3.0]\n## [0.2.0] - 2026-11-30\n")
 
 
 def test_one_version_everywhere(root: Path) -> None:
@@ -76,7 +103,8 @@ def test_bibtex_parses_with_bibtexparser() -> None:
     assert entry.entry_type == "misc"
     assert entry.fields_dict["version"].value == str(cff["version"])
     assert entry.fields_dict["author"].value == "{The cartel-directive curators}"
-    assert "doi" not in entry.fields_dict and "url" not in entry.fields_dict and "year" not in entry.fields_dict
+    assert "doi" not in entry.fields_dict and "url" not in entry.fields_dict
+    assert entry.fields_dict["year"].value == str(cff["date-released"])[:4]
 
 
 def test_bibtex_escapes_special_characters() -> None:
@@ -89,7 +117,7 @@ def test_bibtex_escapes_special_characters() -> None:
 def test_apa_and_cff_formats() -> None:
     cff = citation.read_cff()
     apa = citation.cite("apa")
-    assert apa.startswith("The cartel-directive curators. (n.d.). ")
+    assert apa.startswith(f"The cartel-directive curators. ({str(cff['date-released'])[:4]}). ")
     assert f"(Version {cff['version']}) [Data set]." in apa
     assert yaml.safe_load(citation.cite("cff")) == yaml.safe_load(citation.cff_path().read_text(encoding="utf-8"))
 

@@ -2,7 +2,9 @@
 
 ``CITATION.cff`` sits next to ``datapackage.json`` (the repository root, or
 ``cartel_directive/package/`` in a wheel). Only what the file says is printed: no
-DOI, URL or year is made up when the file has none.
+DOI, URL or year is made up when the file has none. A copy of the package without
+a ``CITATION.cff`` is cited from its own ``datapackage.json`` (title, version,
+contributors), never from the installed package's file.
 """
 
 from __future__ import annotations
@@ -83,8 +85,10 @@ def _bib_escape(text: str) -> str:
     return text.replace("~", r"\textasciitilde{}").replace("^", r"\textasciicircum{}")
 
 
-def bibtex(cff: dict[str, Any]) -> str:
+def bibtex(cff: dict[str, Any], *, where: str = "", key_suffix: str = "") -> str:
     """A BibTeX ``@misc`` entry; entity authors are braced so BibTeX keeps them whole.
+
+    ``where`` (one row, see :func:`cite_row`) goes into the note, ``key_suffix`` into the key.
 
     >>> print(bibtex({"title": "T", "version": "1.0.0", "type": "dataset", "authors": [{"name": "The A & B team"}]}))
     @misc{t_1_0_0,
@@ -111,9 +115,10 @@ def bibtex(cff: dict[str, Any]) -> str:
     if cff.get("url"):
         fields.append(("url", str(cff["url"])))
     kind = "Dataset" if cff.get("type") == "dataset" else "Software"
-    fields.append(("note", f"{kind}, version {_bib_escape(version)}" if version else kind))
+    note = f"{kind}, version {_bib_escape(version)}" if version else kind
+    fields.append(("note", f"{note}; {_bib_escape(where)}" if where else note))
     stem = str(cff["title"]).split(":")[0]
-    key = re.sub(r"[^a-z0-9]+", "_", f"{stem} {version}".lower()).strip("_")
+    key = re.sub(r"[^a-z0-9]+", "_", f"{stem} {version} {key_suffix}".lower()).strip("_")
     body = "".join(f"  {k} = {{{v}}},\n" for k, v in fields if v)
     return f"@misc{{{key},\n{body}}}"
 
@@ -137,11 +142,84 @@ def apa(cff: dict[str, Any]) -> str:
     return out
 
 
+def from_descriptor(descriptor: dict[str, Any]) -> dict[str, Any]:
+    """CFF-shaped metadata from a ``datapackage.json`` (for a copy that has no ``CITATION.cff``).
+
+    >>> from_descriptor({"title": "T", "version": "1.0.0", "contributors": [{"title": "A", "roles": ["creator"]}]})
+    {'title': 'T', 'type': 'dataset', 'authors': [{'name': 'A'}], 'version': '1.0.0'}
+    """
+    people = descriptor.get("contributors") or []
+    creators = [c for c in people if "creator" in (c.get("roles") or [])] or people
+    out: dict[str, Any] = {
+        "title": str(descriptor.get("title") or descriptor.get("name") or "Untitled data package"),
+        "type": "dataset",
+        "authors": [{"name": str(c.get("title") or "Anonymous")} for c in creators],
+    }
+    if descriptor.get("version"):
+        out["version"] = str(descriptor["version"])
+    return out
+
+
+def _metadata(root: Path | None) -> dict[str, Any]:
+    """``CITATION.cff`` of the package at ``root``, else what its ``datapackage.json`` says."""
+    base = root or bundled_root()
+    if (base / CFF_FILE).is_file():
+        return read_cff(base)
+    import json
+
+    return from_descriptor(json.loads((base / "datapackage.json").read_text(encoding="utf-8")))
+
+
 def cite(fmt: str, root: Path | None = None) -> str:
-    """The citation in ``fmt`` (``bibtex``, ``apa`` or ``cff``, the file itself)."""
+    """The citation in ``fmt`` (``bibtex``, ``apa`` or ``cff``, the file itself) of the package at ``root``."""
     if fmt not in FORMATS:
         raise CartelDirectiveError(f"unknown citation format {fmt!r}; choose one of: {', '.join(FORMATS)}")
     if fmt == "cff":
         return cff_path(root).read_text(encoding="utf-8").rstrip("\n")
-    cff = read_cff(root)
+    cff = _metadata(root)
     return bibtex(cff) if fmt == "bibtex" else apa(cff)
+
+
+def row_key(table: str, key: str, root: Path | None = None) -> list[tuple[str, str]]:
+    """The primary-key fields and values of the row ``key`` of ``table``, after checking the row exists.
+
+    A composite key is written with its values joined by ``+`` in key order
+    (``ev-0001+us-government+agent``).
+    """
+    from .loader import _open, load
+
+    pkg = _open(root)
+    if table not in pkg.resources:
+        raise CartelDirectiveError(f"unknown table {table!r}; the tables are: {', '.join(pkg.resources)}")
+    fields = list(pkg.schemas[table].primary_key)
+    values = key.split("+") if len(fields) > 1 else [key]
+    if len(values) != len(fields):
+        raise CartelDirectiveError(
+            f"{table}: the primary key is {' + '.join(fields)}; write the row as " + "+".join(f.upper() for f in fields)
+        )
+    df = load(table, root=pkg.root)
+    match = df[fields].astype("string").eq(values).all(axis=1)
+    if not bool(match.any()):
+        raise CartelDirectiveError(f"{table}: no row with {' + '.join(fields)} = {key!r}")
+    return list(zip(fields, values, strict=True))
+
+
+def row_reference(table: str, pairs: list[tuple[str, str]]) -> str:
+    """How to name one row in a paper (the version is in the citation it follows).
+
+    >>> row_reference("statements", [("statement_id", "stm-0001")])
+    'table statements, row statement_id = stm-0001'
+    """
+    key = ", ".join(f"{f} = {v}" for f, v in pairs)
+    return f"table {table}, row {key}"
+
+
+def cite_row(fmt: str, table: str, key: str, root: Path | None = None) -> str:
+    """The dataset's citation in ``fmt`` (``apa`` or ``bibtex``), narrowed to one row of one table."""
+    if fmt not in ("apa", "bibtex"):
+        raise CartelDirectiveError(f"a row is cited in apa or bibtex, not {fmt!r}")
+    cff = _metadata(root)
+    where = row_reference(table, row_key(table, key, root))
+    if fmt == "apa":
+        return f"{apa(cff)} Cited: {where}."
+    return bibtex(cff, where=where, key_suffix=f"{table} {key}")
