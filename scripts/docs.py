@@ -5,6 +5,9 @@ documentation cannot drift from the package:
 
 - ``docs/codebook.md`` (whole file);
 - ``README.md``: only the block between ``<!-- tables:start ... -->`` and ``<!-- tables:end -->``;
+- ``README.md``: also the table of source articles (``<!-- sources:start ... -->``, from
+  ``sources.csv``) and the R example (``<!-- r-example:start ... -->``, the text of
+  ``examples/read.R``, which CI runs, so the README shows exactly the code that is tested);
 - ``docs/datasheet.md``: only the block between ``<!-- composition:start ... -->`` and
   ``<!-- composition:end -->``.
 
@@ -30,6 +33,7 @@ COMMAND = "python scripts/docs.py"
 CODEBOOK = Path("docs/codebook.md")
 README = Path("README.md")
 DATASHEET = Path("docs/datasheet.md")
+R_EXAMPLE = Path("examples/read.R")
 EXAMPLE_MAX = 48
 SOURCE_TAG = re.compile(r"^([0-9]{3})_")
 
@@ -263,6 +267,10 @@ def codebook(pkg: Package, tables: list[Facts]) -> str:
         " (`YYYY-MM-DD`); `date`/`period` columns hold EDTF strings. Offsets count Unicode code"
         " points of the archived file decoded as UTF-8, 0-based, end exclusive.",
         "",
+        "What one row of each table is, and how rows were chosen, worded and checked: the"
+        " [curation rules](curation-rules.md); what the second reading and the audit changed:"
+        " [curation.md](curation.md).",
+        "",
         *table(
             ["Table", "Title", "Rows", "Primary key"],
             [[f"[{t.name}](#{t.name})", t.title, str(len(t.rows)), keys_text(t.schema.primary_key)] for t in tables],
@@ -336,6 +344,29 @@ def composition(tables: list[Facts], sources: Sequence[str]) -> str:
     return "\n".join(lines)
 
 
+def readme_sources(sources: pd.DataFrame) -> str:
+    """The README's table of the four articles: what a reader needs to find and recognise each."""
+    rows = [
+        [
+            code(r.source_file),
+            r.title if isinstance(r.title, str) and r.title else "(untitled in the text)",
+            r.outlet if isinstance(r.outlet, str) and r.outlet else "(not stated in the text)",
+            r.byline if isinstance(r.byline, str) and r.byline else "",
+            str(r.bytes),
+            code(r.sha256),
+        ]
+        for r in sources.itertuples()
+    ]
+    return "\n".join(table(["File", "Title", "Outlet", "Byline", "Bytes", "SHA-256"], rows, "llllrl"))
+
+
+def r_example(root: Path) -> str:
+    """``examples/read.R`` as a fenced block (fence longer than any backtick run inside)."""
+    text = (root / R_EXAMPLE).read_text(encoding="utf-8").rstrip("\n")
+    fence = "`" * max(3, max((len(m) for m in re.findall(r"`+", text)), default=0) + 1)
+    return f"{fence}r\n{text}\n{fence}"
+
+
 def replace_block(text: str, start: str, end: str, body: str, where: Path) -> str:
     """Replace what lies between the line starting with ``start`` and the line ``end``."""
     pattern = re.compile(rf"(^{re.escape(start)}[^\n]*-->\n)(.*?)(^{re.escape(end)}$)", re.S | re.M)
@@ -355,7 +386,10 @@ def outputs(root: Path) -> dict[Path, str]:
     sources = list(next(t for t in tables if t.name == "sources").rows["source_file"])
     out = {CODEBOOK: codebook(pkg, tables)}
     readme = (root / README).read_text(encoding="utf-8")
-    out[README] = replace_block(readme, "<!-- tables:start", "<!-- tables:end -->", readme_tables(tables), README)
+    readme = replace_block(readme, "<!-- tables:start", "<!-- tables:end -->", readme_tables(tables), README)
+    src = next(t for t in tables if t.name == "sources").rows
+    readme = replace_block(readme, "<!-- sources:start", "<!-- sources:end -->", readme_sources(src), README)
+    out[README] = replace_block(readme, "<!-- r-example:start", "<!-- r-example:end -->", r_example(root), README)
     sheet = (root / DATASHEET).read_text(encoding="utf-8")
     out[DATASHEET] = replace_block(
         sheet, "<!-- composition:start", "<!-- composition:end -->", composition(tables, sources), DATASHEET

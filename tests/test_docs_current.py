@@ -49,7 +49,7 @@ def test_codebook_lists_every_field(docs_module) -> None:
 def test_check_reports_a_stale_file(tmp_path: Path, docs_module) -> None:
     for rel in ("datapackage.json", "README.md"):
         (tmp_path / rel).write_bytes((ROOT / rel).read_bytes())
-    for folder in ("data", "schemas", "docs"):
+    for folder in ("data", "schemas", "docs", "examples"):
         shutil.copytree(ROOT / folder, tmp_path / folder)
     codebook = tmp_path / "docs" / "codebook.md"
     codebook.write_text(codebook.read_text(encoding="utf-8") + "edited by hand\n", encoding="utf-8")
