@@ -14,11 +14,21 @@ suppressPackageStartupMessages({
 args <- commandArgs(trailingOnly = TRUE)
 root <- if (length(args) >= 1) args[[1]] else "."
 
+# The allowed values of a field: Data Package v2 `categories` (values, or {value, label} objects),
+# else the older `constraints.enum`; NULL when the field has none.
+allowed_values <- function(field) {
+  if (!is.null(field$categories)) {
+    return(vapply(field$categories, function(c) if (is.list(c)) as.character(c$value) else as.character(c), ""))
+  }
+  if (!is.null(field$constraints$enum)) return(as.character(unlist(field$constraints$enum)))
+  NULL
+}
+
 # One readr column type per Table Schema field; a field with allowed values becomes a factor
-# with those levels, in the declared order.
+# with those levels, in the declared order (ordered when the schema says `categoriesOrdered`).
 col_type <- function(field) {
-  levels <- field$constraints$enum
-  if (!is.null(levels)) return(col_factor(levels = unlist(levels)))
+  levels <- allowed_values(field)
+  if (!is.null(levels)) return(col_factor(levels = levels, ordered = isTRUE(field$categoriesOrdered)))
   switch(field$type,
     string = col_character(),
     integer = col_integer(),

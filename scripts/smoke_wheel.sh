@@ -88,10 +88,12 @@ for name, df in cd.load_all().items():  # the core loader: no extra
     schema = cd.schema(name)
     assert list(df.columns) == [f["name"] for f in schema["fields"]], name
     for f in schema["fields"]:
-        col, enum = df[f["name"]], f.get("constraints", {}).get("enum")
-        if enum:
-            assert isinstance(col.dtype, pd.CategoricalDtype) and col.cat.ordered, (name, f["name"])
-            assert [str(c) for c in col.cat.categories] == [str(v) for v in enum], (name, f["name"])
+        cats = f.get("categories")
+        values = [c["value"] if isinstance(c, dict) else c for c in cats] if cats else f.get("constraints", {}).get("enum")
+        col = df[f["name"]]
+        if values:
+            assert isinstance(col.dtype, pd.CategoricalDtype), (name, f["name"])
+            assert [str(c) for c in col.cat.categories] == [str(v) for v in values], (name, f["name"])
         else:
             assert col.dtype == pd.api.types.pandas_dtype(DTYPES[f["type"]]), (name, f["name"], col.dtype)
     assert cd.path(name).is_file()
