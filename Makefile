@@ -17,11 +17,13 @@ test:             ## the README's test command
 smoke:            ## build the wheel, install it in a fresh venv, smoke-test it
 	bash scripts/smoke_wheel.sh
 
-.PHONY: docs docs-check
-docs:             ## regenerate the codebook, the README table of tables, the datasheet counts and the figures
-	$(PY) scripts/docs.py && $(PY) scripts/figures.py
-docs-check:       ## fail if any generated document or figure is stale
-	$(PY) scripts/docs.py --check && $(PY) scripts/figures.py --check
+.PHONY: docs docs-check r-example
+docs:             ## regenerate the codebook, the README blocks, the datasheet counts, the figures, .zenodo.json and croissant.json
+	$(PY) scripts/docs.py && $(PY) scripts/figures.py && $(PY) scripts/metadata.py
+docs-check:       ## fail if any generated document, figure or metadata file is stale
+	$(PY) scripts/docs.py --check && $(PY) scripts/figures.py --check && $(PY) scripts/metadata.py --check
+r-example:        ## read every table in R with the schemas' types (needs Rscript, readr, jsonlite)
+	Rscript examples/read.R .
 
 .PHONY: bench reliability
 bench:            ## the benchmarks at 10k, 100k and 1M rows (slow; writes docs/benchmarks.md)
