@@ -23,10 +23,13 @@ EXTRAS: dict[str, tuple[str, ...]] = {
 
 
 def _message(purpose: str, extra: str, missing: list[str]) -> str:
-    return (
-        f"{purpose} needs the [{extra}] extra ({', '.join(missing)} not installed): "
-        f"pip install 'cartel-directive[{extra}]'"
-    )
+    """One line: what needs what, and the extra to install.
+
+    >>> _message("browse", "browse", ["datasette"])
+    "browse needs datasette, which is not installed: pip install 'cartel-directive[browse]'"
+    """
+    verb = "is" if len(missing) == 1 else "are"
+    return f"{purpose} needs {', '.join(missing)}, which {verb} not installed: pip install 'cartel-directive[{extra}]'"
 
 
 def missing(extra: str) -> list[str]:
