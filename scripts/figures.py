@@ -136,7 +136,7 @@ def lane_label(events: pd.DataFrame, links: pd.DataFrame, names: dict[str, str])
         who = "?"
     what = str(first["event_type"]).replace("_", " ")
     if who != "?" and role != "agent":  # no agent: say which part the named actor plays
-        return f"{what} ({role}: {shorten(who, 26)})"
+        return f"{what} ({role}: {shorten(who, 30)})"
     return f"{shorten(who, 30)}: {what}"
 
 
@@ -374,13 +374,14 @@ def timeline_plot() -> Plot:
     caption = (
         f"**Figure 1. Reported events by occurrence.** Source: `events.csv` (`date_start`, `date_end`,"
         " `date_basis`, `occurrence_id`, `source_file`), lane labels from `event_actors.csv` and"
-        " `actors.csv` (first agent of the occurrence), outlets in the legend from `sources.csv`. One lane"
+        " `actors.csv` (first agent of the occurrence; without one, the named actor and its part), outlets in the legend from `sources.csv`. One lane"
         " per occurrence (its `occurrence_id` on the right), in order of its earliest day; one mark per"
         " source that reports it, in that source's colour. A point is a single day, a bar runs from the"
         " earliest to the latest possible day, a dotted line runs to a day with no earliest day or from a day"
         " with no latest day. Hollow points and hatched"
-        " bars are dates the curators inferred from the anchor, Friday 8 August 2025 (dashed line), or from a"
-        f" month named without a year. {plotted} of {data['reports']} reports are plotted, in"
+        " bars are dates the curators inferred from the anchor, Friday 8 August 2025 (dashed line), from a"
+        " month named without a year, or from a dated occurrence of the same article that bounds the report."
+        f" {plotted} of {data['reports']} reports are plotted, in"
         f" {len(data['lanes'])} of {data['occurrences']} occurrences; {data['undated_reports']} reports are"
         f" undated and not plotted ({data['undated_occurrences']} occurrences have no dated report)."
     )
