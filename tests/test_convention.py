@@ -108,6 +108,8 @@ def test_info_and_cite_report_the_package_they_are_given(pkg_copy: Path, capsys)
     assert "(Version 9.9.9) [Data set]" in out and f"(Version {cd.version()})" not in out
     assert main(["cite", "--package", str(pkg_copy)]) == 0
     assert "A derived copy (Version 9.9.9) [Data set]." in capsys.readouterr().out
+    assert main(["cite", "--package", str(pkg_copy), "--format", "cff"]) == 1
+    assert "this package has no CITATION.cff (--format apa or bibtex" in capsys.readouterr().err
     # a copy with its own CITATION.cff is cited from it
     cff = (ROOT / "CITATION.cff").read_text(encoding="utf-8").replace('\nversion: "', '\nversion: "9.9.9" # "', 1)
     (pkg_copy / "CITATION.cff").write_text(cff, encoding="utf-8")

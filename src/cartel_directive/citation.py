@@ -25,7 +25,11 @@ def cff_path(root: Path | None = None) -> Path:
     """Where ``CITATION.cff`` is (default: next to the installed package's ``datapackage.json``)."""
     file = (root or bundled_root()) / CFF_FILE
     if not file.is_file():
-        raise CartelDirectiveError(f"{file}: missing; reinstall cartel-directive")
+        if root is None or root.resolve() == bundled_root().resolve():
+            raise CartelDirectiveError(f"{file}: missing; reinstall cartel-directive")
+        raise CartelDirectiveError(
+            f"{file}: missing; this package has no {CFF_FILE} (--format apa or bibtex cite it from its datapackage.json)"
+        )
     return file
 
 
