@@ -27,6 +27,7 @@ from pathlib import Path
 import pandas as pd
 
 from cartel_directive.tableschema import Field, TableSchema
+from generated import write_or_check
 from tabledata import ROOT, TABLES, Package, load_raw, open_package
 
 COMMAND = "python scripts/docs.py"
@@ -397,13 +398,6 @@ def outputs(root: Path) -> dict[Path, str]:
     return out
 
 
-def stale(root: Path, files: dict[Path, str]) -> list[Path]:
-    """The files whose committed content differs from ``files``."""
-    return [
-        p for p, text in files.items() if not (root / p).is_file() or (root / p).read_text(encoding="utf-8") != text
-    ]
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--check", action="store_true", help="write nothing; exit 1 if a generated file is stale")
@@ -414,19 +408,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except DocsError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    changed = stale(args.root, files)
-    if args.check:
-        for p in changed:
-            print(f"{p}: stale (run `{COMMAND}`)")
-        print("docs up to date" if not changed else f"{len(changed)} file(s) stale")
-        return 1 if changed else 0
-    for p in changed:
-        (args.root / p).parent.mkdir(parents=True, exist_ok=True)
-        with (args.root / p).open("w", encoding="utf-8", newline="\n") as fh:
-            fh.write(files[p])
-        print(f"wrote {p}")
-    print(f"docs: {len(changed)} file(s) changed")
-    return 0
+    return write_or_check(args.root, files, COMMAND, check=args.check)
 
 
 if __name__ == "__main__":
