@@ -17,10 +17,13 @@ from __future__ import annotations
 import contextlib
 import csv
 import datetime as dt
+import gzip
 import io
 import json
+import os
 import random
 import re
+import shutil
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -599,7 +602,233 @@ def _relations_of_schemas() -> list[tuple[str, str, str, str]]:
     return out
 
 
-MUTATIONS = _registry()
+# --------------------------------------------------------------------------- boundary: hostile packages
+# Attacks on the package boundary (issue 11): each must be refused by `validate` with a line
+# naming the descriptor field, schema field or CSV row, before the file concerned is opened.
+# Files planted "outside" live beside the package, in ``<parent>/outside``.
+
+DESCRIPTOR = "datapackage.json"
+
+
+def _outside(ws: Workspace) -> Path:
+    folder = ws.root.parent / "outside"
+    folder.mkdir(exist_ok=True)
+    return folder
+
+
+def _edit_json(path: Path, change: Callable[[dict], object]) -> None:
+    d = json.loads(path.read_text(encoding="utf-8"))
+    change(d)
+    path.write_text(json.dumps(d, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+
+
+def _resource_index(ws: Workspace, table: str) -> int:
+    return next(i for i, r in enumerate(ws.descriptor["resources"]) if r["name"] == table)
+
+
+def _set_resource(key: str, value: Callable[[Workspace, str], object]) -> Callable[[Workspace, random.Random], Located]:
+    def op(ws: Workspace, rng: random.Random) -> Located:
+        t = rng.choice(TABLES)
+        v = value(ws, t)
+        _edit_json(ws.root / DESCRIPTOR, lambda d: d["resources"][_resource_index(ws, t)].__setitem__(key, v))
+        return Located(DESCRIPTOR, None, frozenset({f"resources[{t}].{key}"}))
+
+    return op
+
+
+def _path_outside(ws: Workspace, t: str) -> str:
+    shutil.copy(ws.root / ws.paths[t], _outside(ws) / f"{t}.csv")
+    return f"../outside/{t}.csv"
+
+
+def _replace_file(kind: str, what: str) -> Callable[[Workspace, random.Random], Located]:
+    """Replace a table's data file or schema by a symlink leaving the package, or by a named pipe."""
+
+    def op(ws: Workspace, rng: random.Random) -> Located:
+        t = rng.choice(TABLES)
+        rel = ws.paths[t] if what == "path" else ws.descriptor["resources"][_resource_index(ws, t)]["schema"]
+        file = ws.root / rel
+        if kind == "symlink":
+            target = _outside(ws) / Path(rel).name
+            shutil.copy(file, target)
+            file.unlink()
+            file.symlink_to(target)
+        else:
+            file.unlink()
+            os.mkfifo(file)
+        return Located(DESCRIPTOR, None, frozenset({f"resources[{t}].{what}"}))
+
+    return op
+
+
+def compressed_resource(ws: Workspace, rng: random.Random) -> Located:
+    t = rng.choice(TABLES)
+    rel = ws.paths[t]
+    with gzip.open(ws.root / f"{rel}.gz", "wb") as fh:
+        fh.write((ws.root / rel).read_bytes())
+    i = _resource_index(ws, t)
+    _edit_json(ws.root / DESCRIPTOR, lambda d: d["resources"][i].update(path=f"{rel}.gz", compression="gz"))
+    return Located(DESCRIPTOR, None, frozenset({f"resources[{t}].path", f"resources[{t}].compression"}))
+
+
+def duplicate_json_key(ws: Workspace, rng: random.Random) -> Located:
+    path = ws.root / DESCRIPTOR
+    d = json.loads(path.read_text(encoding="utf-8"))
+    key = rng.choice([k for k in ("name", "title", "version") if k in d])
+    text = json.dumps(d, indent=2, ensure_ascii=False)
+    path.write_text(text.replace("{", "{" + f"\n  {json.dumps(key)}: {json.dumps(d[key])},", 1), encoding="utf-8")
+    return Located(DESCRIPTOR, None, frozenset({key}))
+
+
+def deep_nesting(ws: Workspace, rng: random.Random) -> Located:
+    depth = rng.choice([1_000, 50_000, 200_000])
+    t = rng.choice(TABLES)
+    rel = ws.descriptor["resources"][_resource_index(ws, t)]["schema"] if rng.random() < 0.5 else DESCRIPTOR
+    path = ws.root / rel
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace("{", '{"x": ' + "[" * depth + "]" * depth + ",", 1), encoding="utf-8")
+    return Located(rel, None, None)
+
+
+def resource_name_invalid(ws: Workspace, rng: random.Random) -> Located:
+    t = rng.choice(TABLES)
+    i = _resource_index(ws, t)
+    name = rng.choice(["../../evil", "/tmp/evil", t.upper(), f"{t} table", f"{t}\u202e"])
+    _edit_json(ws.root / DESCRIPTOR, lambda d: d["resources"][i].update(name=name))
+    return Located(DESCRIPTOR, None, frozenset({f"resources[{i}].name"}))
+
+
+def resource_name_duplicate(ws: Workspace, rng: random.Random) -> Located:
+    t = rng.choice(TABLES)
+    n = len(ws.descriptor["resources"])
+    _edit_json(ws.root / DESCRIPTOR, lambda d: d["resources"].append(dict(d["resources"][_resource_index(ws, t)])))
+    return Located(DESCRIPTOR, None, frozenset({f"resources[{n}].name"}))
+
+
+def _schema_edit(
+    change: Callable[[Workspace, random.Random, str, dict], str], with_fks: bool = False
+) -> Callable[[Workspace, random.Random], Located]:
+    def op(ws: Workspace, rng: random.Random) -> Located:
+        t = rng.choice([t for t in TABLES if ws.schemas[t].get("foreignKeys")] if with_fks else TABLES)
+        rel = ws.descriptor["resources"][_resource_index(ws, t)]["schema"]
+        d = json.loads((ws.root / rel).read_text(encoding="utf-8"))
+        column = change(ws, rng, t, d)
+        (ws.root / rel).write_text(json.dumps(d, indent=2), encoding="utf-8")
+        return Located(rel, None, frozenset({column}))
+
+    return op
+
+
+def _unknown_type(ws: Workspace, rng: random.Random, t: str, d: dict) -> str:
+    f = rng.choice(d["fields"])
+    f["type"] = rng.choice(["strnig", "text", "float", "int", "String"])
+    return f"fields[{f['name']}].type"
+
+
+def _unnamed_field(ws: Workspace, rng: random.Random, t: str, d: dict) -> str:
+    i = rng.randrange(len(d["fields"]))
+    if rng.random() < 0.5:
+        del d["fields"][i]["name"]
+    else:
+        d["fields"][i]["name"] = ""
+    return f"fields[{i}].name"
+
+
+def _fk_table(ws: Workspace, rng: random.Random, t: str, d: dict) -> str:
+    fks = d.get("foreignKeys", [])
+    if not fks:
+        d["foreignKeys"] = fks = [{"fields": [d["fields"][0]["name"]], "reference": {"fields": ["x"]}}]
+    i = rng.randrange(len(fks))
+    fks[i]["reference"]["resource"] = rng.choice(["nowhere", "../sources", "Sources"])
+    return f"foreignKeys[{i}].reference.resource"
+
+
+def _fk_field(ws: Workspace, rng: random.Random, t: str, d: dict) -> str:
+    fks = d.get("foreignKeys", [])
+    if not fks:
+        raise NotApplicable
+    i = rng.randrange(len(fks))
+    fks[i]["reference"]["fields"] = ["no_such_field"]
+    return f"foreignKeys[{i}].reference.fields"
+
+
+def _source_row(ws: Workspace, rng: random.Random) -> tuple[int, str]:
+    names = list(ws.sources())
+    k = rng.randrange(len(names)) if names else _pick(rng, [])
+    return k + 2, names[k]
+
+
+def source_file_outside(ws: Workspace, rng: random.Random) -> Located:
+    row, name = _source_row(ws, rng)
+    shutil.copy(ws.archive / name, _outside(ws) / name)
+    value = rng.choice([f"../outside/{name}", str(_outside(ws) / name)])
+    ws.set_cell("sources", row - 2, "source_file", value)
+    return _loc(ws, "sources", row, "source_file")
+
+
+def _archive_file(kind: str) -> Callable[[Workspace, random.Random], Located]:
+    def op(ws: Workspace, rng: random.Random) -> Located:
+        row, name = _source_row(ws, rng)
+        file = ws.archive / name
+        if kind == "symlink":
+            shutil.copy(file, _outside(ws) / name)
+            file.unlink()
+            file.symlink_to(_outside(ws) / name)
+        else:
+            file.unlink()
+            os.mkfifo(file)
+        return _loc(ws, "sources", row, "source_file")
+
+    return op
+
+
+def _boundary_registry() -> list[Mutation]:
+    return [
+        Mutation("path_parent", _set_resource("path", _path_outside), False, "a resource path climbing out with .."),
+        Mutation(
+            "path_absolute",
+            _set_resource("path", lambda ws, t: str((ws.root / ws.paths[t]).resolve())),
+            False,
+            "an absolute resource path",
+        ),
+        Mutation(
+            "path_url",
+            _set_resource("path", lambda ws, t: f"https://example.org/{t}.csv"),
+            False,
+            "a resource path that is a URL",
+        ),
+        Mutation(
+            "schema_outside", _set_resource("schema", lambda ws, t: "../outside/x.json"), False, "a schema path outside"
+        ),
+        Mutation("symlink_out", _replace_file("symlink", "path"), False, "a data file symlinked out of the package"),
+        Mutation(
+            "schema_symlink_out", _replace_file("symlink", "schema"), False, "a schema symlinked out of the package"
+        ),
+        Mutation("fifo_data", _replace_file("fifo", "path"), False, "a data file that is a named pipe"),
+        Mutation("fifo_schema", _replace_file("fifo", "schema"), False, "a schema that is a named pipe"),
+        Mutation("compressed", compressed_resource, False, "a gzip-compressed resource"),
+        Mutation("json_duplicate_key", duplicate_json_key, False, "a key twice in datapackage.json"),
+        Mutation("json_deep", deep_nesting, False, "JSON nested thousands of levels deep"),
+        Mutation("resource_name", resource_name_invalid, False, "a resource name breaking the Data Package rule"),
+        Mutation("resource_name_twice", resource_name_duplicate, False, "two resources with one name"),
+        Mutation("field_type_unknown", _schema_edit(_unknown_type), False, "a field type Table Schema does not know"),
+        Mutation("field_unnamed", _schema_edit(_unnamed_field), False, "a field without a name"),
+        Mutation("fk_unknown_table", _schema_edit(_fk_table), False, "a foreign key to a table that does not exist"),
+        Mutation(
+            "fk_unknown_field",
+            _schema_edit(_fk_field, with_fks=True),
+            False,
+            "a foreign key to a field that does not exist",
+        ),
+        Mutation("source_file_outside", source_file_outside, False, "a source_file outside the archive"),
+        Mutation(
+            "archive_symlink_out", _archive_file("symlink"), False, "an archived file symlinked out of the archive"
+        ),
+        Mutation("archive_fifo", _archive_file("fifo"), False, "an archived file that is a named pipe"),
+    ]
+
+
+MUTATIONS = _registry() + _boundary_registry()
 BY_NAME = {m.name: m for m in MUTATIONS}
 
 

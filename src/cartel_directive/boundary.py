@@ -49,7 +49,6 @@ MAX_JSON_BYTES = 16 << 20
 _SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")  # http:, file:, data:, and Windows drives (C:)
 #: Unicode categories refused in a path: controls, format characters (bidi, zero-width), surrogates, separators.
 _INVISIBLE = frozenset({"Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"})
-_JSON_TOKENS = re.compile(rb'"(?:[^"\\]|\\.)*"|[\[\]{}]', re.DOTALL)
 #: Leading bytes of the compressed formats a decoder would open (gzip, zip, bzip2, xz, zstd).
 COMPRESSED_MAGIC = (b"\x1f\x8b", b"PK\x03\x04", b"BZh", b"\xfd7zXZ\x00", b"(\xb5/\xfd")
 COMPRESSED_SUFFIXES = (".gz", ".gzip", ".zip", ".bz2", ".xz", ".zst", ".tgz", ".7z", ".lz4", ".br")
@@ -207,16 +206,18 @@ def read_file(
 # --------------------------------------------------------------------------- JSON
 
 
-def _depth(data: bytes) -> int:
-    depth = deepest = 0
-    for m in _JSON_TOKENS.finditer(data):
-        tok = m.group()
-        if tok in (b"[", b"{"):
-            depth += 1
-            deepest = max(deepest, depth)
-        elif tok in (b"]", b"}"):
-            depth -= 1
-    return deepest
+def _too_deep(value: Any, limit: int) -> bool:
+    """Whether ``value`` nests objects and lists more than ``limit`` levels (iteratively: no recursion)."""
+    stack = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        children = item.values() if isinstance(item, dict) else item if isinstance(item, list) else None
+        if children is None:
+            continue
+        if depth > limit:
+            return True
+        stack.extend((c, depth + 1) for c in children if isinstance(c, (dict, list)))
+    return False
 
 
 class _Duplicate(Exception):
@@ -250,16 +251,20 @@ def load_json(data: bytes, file: str, *, layer: str = "standard") -> Any:
         raise fail("json-not-utf8", f"is not UTF-8 (byte {exc.start})") from None
     if text.startswith("\ufeff"):
         raise fail("json-invalid", "starts with a byte-order mark; JSON is UTF-8 without one")
-    if _depth(data) > MAX_JSON_DEPTH:
-        raise fail("json-too-deep", f"nests deeper than {MAX_JSON_DEPTH} levels")
+    too_deep = fail("json-too-deep", f"nests deeper than {MAX_JSON_DEPTH} levels")
     try:
-        return json.loads(text, object_pairs_hook=_no_duplicates, parse_constant=_no_constant)
+        value = json.loads(text, object_pairs_hook=_no_duplicates, parse_constant=_no_constant)
+    except RecursionError:  # the parser's own guard, far deeper than ours: same verdict
+        raise too_deep from None
     except _Duplicate as exc:
         raise fail("json-duplicate-key", f"has the key {show(exc.args[0])} twice in one object", exc.args[0]) from None
     except json.JSONDecodeError as exc:
         raise fail("json-invalid", f"is not valid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})") from None
-    except (ValueError, RecursionError) as exc:
-        raise fail("json-invalid", f"is not valid JSON: {exc if isinstance(exc, ValueError) else 'too deep'}") from None
+    except ValueError as exc:
+        raise fail("json-invalid", f"is not valid JSON: {exc}") from None
+    if _too_deep(value, MAX_JSON_DEPTH):
+        raise too_deep
+    return value
 
 
 def read_json(folder: Path, value: object, *, file: str, column: str | None, what: str = "package") -> Any:
