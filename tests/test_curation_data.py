@@ -127,3 +127,25 @@ def test_changes_keep_retired_ids() -> None:
 def test_agreement_report_is_current() -> None:
     result = run("agreement.py", "--check")
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_curation_record_counts_the_current_tables() -> None:
+    """docs/curation.md's counts table (current release column) matches the data, so it cannot go stale."""
+    text = (ROOT / "docs/curation.md").read_text(encoding="utf-8")
+    block = text.split("### Counts", 1)[1].split("\n\n", 2)[1]
+    seen = set()
+    for line in block.splitlines()[2:]:
+        cells = [c.strip() for c in line.strip("|").split("|")]
+        table, current = cells[0], cells[2].split(" ")[0]
+        assert int(current) == len(rows(table)), f"docs/curation.md counts {current} rows of {table}"
+        seen.add(table)
+    assert seen == {
+        "sources",
+        "actors",
+        "events",
+        "event_actors",
+        "statements",
+        "statistics",
+        "discrepancies",
+        "changes",
+    }
