@@ -9,7 +9,6 @@ statement to its speaker and its source. The folder is removed when the server s
 
 from __future__ import annotations
 
-import importlib.util
 import os
 import signal
 import socket
@@ -19,7 +18,8 @@ import tempfile
 from pathlib import Path
 from types import FrameType
 
-from .errors import CartelDirectiveError, MissingExtraError
+from .errors import CartelDirectiveError
+from .extras import require
 
 #: Only this machine: the export holds nothing secret, but a server is never opened to the network by default.
 HOST = "127.0.0.1"
@@ -48,13 +48,6 @@ def datasette_command(db: Path, metadata: Path, port: int) -> list[str]:
     ]
 
 
-def _need_datasette() -> None:
-    if importlib.util.find_spec("datasette") is None:
-        raise MissingExtraError(
-            "browse needs datasette, which is not installed: pip install 'cartel-directive[browse]'"
-        )
-
-
 def _port_free(port: int) -> bool:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
         try:
@@ -72,7 +65,7 @@ def browse(*, root: str | os.PathLike[str] | None = None, port: int = DEFAULT_PO
     """Serve the package with datasette on ``http://127.0.0.1:<port>/`` until interrupted; return an exit code."""
     from .exports import DATASETTE_FILE, SQLITE_FILE, export
 
-    _need_datasette()
+    require("browse", "browse")
     if not 0 < port < 65536:
         raise CartelDirectiveError(f"--port {port}: not a TCP port (1-65535)")
     if not _port_free(port):

@@ -44,7 +44,8 @@ from typing import TYPE_CHECKING, Any
 
 from .boundary import publish
 from .descriptor import Package
-from .errors import CartelDirectiveError, MissingExtraError
+from .errors import CartelDirectiveError
+from .extras import require
 from .resources import bundled_root
 from .tableschema import Field, TableSchema
 
@@ -74,17 +75,6 @@ XLSX_EXTRA_SHEETS = ("about", "fields")
 
 class ExportError(CartelDirectiveError):
     """The export was refused; nothing was written."""
-
-
-def _need(module: str, fmt: str) -> Any:
-    import importlib
-
-    try:
-        return importlib.import_module(module)
-    except ImportError as exc:
-        raise MissingExtraError(
-            f"export --format {fmt} needs {module}, which is not installed: pip install 'cartel-directive[export]'"
-        ) from exc
 
 
 # What every export says about itself ---------------------------------------------------
@@ -216,10 +206,7 @@ def export(fmt: str, out: str | os.PathLike[str], *, root: str | os.PathLike[str
     """
     if fmt not in FORMATS:
         raise ExportError(f"unknown export format {fmt!r}; choose one of: {', '.join(FORMATS)}")
-    if fmt == "parquet":
-        _need("pyarrow", fmt)
-    elif fmt == "xlsx":
-        _need("openpyxl", fmt)
+    require("export", f"export --format {fmt}")  # the validator's modules too: export validates first
     folder = Path(out)
     if folder.exists() and not folder.is_dir():
         raise ExportError(f"{folder}: exists and is not a folder")
@@ -248,12 +235,7 @@ def export(fmt: str, out: str | os.PathLike[str], *, root: str | os.PathLike[str
 
 def _refuse_invalid(pkg: Package, fmt: str) -> None:
     """Run the checks that need no archive; refuse to export an invalid package."""
-    try:
-        from .validate import LAYERS, validate
-    except ImportError as exc:  # the validator's dependencies come with the export extra
-        raise MissingExtraError(
-            f"export --format {fmt} needs {exc.name}, which is not installed: pip install 'cartel-directive[export]'"
-        ) from exc
+    from .validate import LAYERS, validate
 
     report = validate(pkg.root, with_provenance=False)
     if not report.ok:
