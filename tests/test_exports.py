@@ -223,7 +223,11 @@ def test_sqlite_datasette_metadata_has_title_licence_source_and_descriptions(pkg
         assert tables[table]["description"] == " ".join(schema["description"].split())
         assert tables[table]["license"] == "CC-BY-4.0"  # row pages read only their table's entry
         for f in schema["fields"]:
-            assert " ".join(f["description"].split()) in tables[table]["columns"][f["name"]]
+            column = tables[table]["columns"][f["name"]]
+            assert " ".join(f["description"].split()) in column
+            for c in f.get("categories", []):  # each value's meaning, where the schema gives one
+                if isinstance(c, dict) and c.get("label"):
+                    assert f"`{c['value']}`: {c['label']}" in column
     assert tables["actors"]["label_column"] == "name" and tables["sources"]["label_column"] == "title"
 
 
@@ -268,7 +272,11 @@ def test_stata_read_by_pyreadstat_has_labels_notes_strl_and_documented_missing(
             assert f"Variable {f['name']}: {f['title']}: {' '.join(f['description'].split())}" in notes
             enum = f.get("constraints", {}).get("enum") or f.get("categories")
             if enum:
-                assert list(meta.variable_value_labels[f["name"]].values()) == enum
+                values = [c["value"] if isinstance(c, dict) else c for c in enum]
+                assert list(meta.variable_value_labels[f["name"]].values()) == values
+                for c in f.get("categories", []):
+                    if isinstance(c, dict) and c.get("label"):
+                        assert f"`{c['value']}`: {c['label']}" in notes  # what each code means
             if f.get("type") == "date":
                 assert meta.original_variable_types[f["name"]] == "%td"
     df, meta = pyreadstat.read_dta(str(out / "statements.dta"))

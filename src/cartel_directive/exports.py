@@ -477,7 +477,7 @@ def _sqlite(
             con.executemany(
                 "INSERT INTO package_fields VALUES (?, ?, ?, ?, ?, ?, ?)",
                 [
-                    (name, f.name, f.type, f.title, f.description, f.unit, _categories_text(schemas[name], f))
+                    (name, f.name, f.type, f.title, f.description, f.unit, categories_text(schemas[name], f))
                     for name in frames
                     for f in schemas[name].fields
                 ],
@@ -498,11 +498,19 @@ def _sqlite(
     return [SQLITE_FILE, DATASETTE_FILE]
 
 
-def _categories_text(schema: TableSchema, f: Field) -> str | None:
+def categories_text(schema: TableSchema, f: Field) -> str | None:
+    """The field's categories and their meanings in one line (codebooks, column descriptions, notes).
+
+    >>> from cartel_directive.tableschema import TableSchema
+    >>> s = TableSchema("t", {"fields": [{"name": "k", "categories": [{"value": "a", "label": "first"}, "b"]}]})
+    >>> categories_text(s, s.fields[0])
+    'Values: `a`: first; `b`.'
+    """
     cats = categories(schema, f)
     if cats is None:
         return None
-    return (" < " if cats.ordered else ", ").join(map(str, cats.values))
+    items = [f"`{v}`: {cats.labels[v]}" if cats.labels.get(v) else f"`{v}`" for v in cats.values]
+    return ("Ordered values, lowest first: " if cats.ordered else "Values: ") + "; ".join(items) + "."
 
 
 #: For datasette's links: the column that names a row, where the table has one.
@@ -547,7 +555,10 @@ def datasette_metadata(schemas: dict[str, TableSchema], meta: About, names: list
 
 def _column_description(schema: TableSchema, f: Field) -> str:
     text = f"{f.title}: {' '.join(f.description.split())}" if f.description else f.title
-    return f"{text} (unit: {f.unit})" if f.unit else text
+    if f.unit:
+        text += f" (unit: {f.unit})"
+    values = categories_text(schema, f)
+    return f"{text} {values}" if values else text
 
 
 # Stata --------------------------------------------------------------------------------
@@ -710,6 +721,7 @@ def stata_frame(df: pd.DataFrame, schema: TableSchema, meta: About, title: str =
                 + ", ".join(f"{i + 1} = {v}" for i, v in enumerate(cats.values))
                 + (" (ordered)." if cats.ordered else " (unordered: the codes carry no order).")
             )
+            notes.append(str(categories_text(schema, f)))
         if f.type == "string" and not f.required:
             notes.append('Missing is stored as "" (Stata has no missing string).')
         result.variable_notes[f.name] = notes
@@ -893,7 +905,7 @@ def _xlsx(
             lambda i, j, name=name, header=header: _record(pkg, name, i, header[j]) if i >= 0 else f"{name}:header",
         )
     codebook = [
-        [name, f.name, f.type, f.title, f.description, f.unit, _categories_text(schemas[name], f), f.required]
+        [name, f.name, f.type, f.title, f.description, f.unit, categories_text(schemas[name], f), f.required]
         for name in frames
         for f in schemas[name].fields
     ]
