@@ -77,7 +77,18 @@ import pandas as pd
 
 import cartel_directive as cd
 from cartel_directive.resources import bundled_root
-from cartel_directive.typing_ import DTYPES
+from cartel_directive.descriptor import Package
+
+
+def expected_dtype(table: str, name: str) -> str:
+    """The loader's dtype of a non-categorical field, from the package's one field mapping."""
+    field = Package.open(bundled_root()).schemas[table].field(name)
+    if hasattr(field, "value_dtype"):
+        return field.value_dtype()
+    from cartel_directive.typing_ import DTYPES  # before the one-mapping rewrite
+
+    return DTYPES[field.type]
+
 
 repo = Path(sys.argv[1]).resolve()
 root = bundled_root().resolve()
@@ -95,7 +106,7 @@ for name, df in cd.load_all().items():  # the core loader: no extra
             assert isinstance(col.dtype, pd.CategoricalDtype), (name, f["name"])
             assert [str(c) for c in col.cat.categories] == [str(v) for v in values], (name, f["name"])
         else:
-            assert col.dtype == pd.api.types.pandas_dtype(DTYPES[f["type"]]), (name, f["name"], col.dtype)
+            assert col.dtype == pd.api.types.pandas_dtype(expected_dtype(name, f["name"])), (name, f["name"], col.dtype)
     assert cd.path(name).is_file()
     print(f"  {name:<14} {len(df):>5} rows  ok")
 print(f"  data from {root}")
