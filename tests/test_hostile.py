@@ -119,10 +119,10 @@ def tree(real_copy: tuple[Path, Path]) -> Tree:
     return Tree(base, pkg, archive, outside)
 
 
-VALIDATE = ("validate", "{pkg}", "--sources", "{archive}")
+VALIDATE = ("validate", "--package", "{pkg}", "--sources", "{archive}")
 VALIDATE_FL = (*VALIDATE, "--with-frictionless")
-BUILD_CHECK = ("build", "{pkg}", "--sources", "{archive}", "--check")
-BUILD = ("build", "{pkg}", "--sources", "{archive}")
+BUILD_CHECK = ("build", "--package", "{pkg}", "--sources", "{archive}", "--check")
+BUILD = ("build", "--package", "{pkg}", "--sources", "{archive}")
 INFO = ("info", "--package", "{pkg}")
 
 
@@ -434,6 +434,14 @@ ATTACKS: list[tuple[str, Callable[[Tree], object], tuple[str, ...], str, str, in
         1,
     ),
     (
+        "field-name-escape-sequence",
+        lambda t: t.schema("actors", lambda s: s["fields"][1].update(name="\x1b[2J\x1b[Hvalid: no problems found")),
+        VALIDATE,
+        "schemas/actors.schema.json",
+        "fields[1].name",
+        1,
+    ),
+    (
         "field-unknown-type",
         lambda t: t.schema("actors", lambda s: s["fields"][1].update(type="strnig")),
         VALIDATE,
@@ -656,7 +664,7 @@ ATTACKS: list[tuple[str, Callable[[Tree], object], tuple[str, ...], str, str, in
         1,
     ),
     # --- usage
-    ("no-package-there", lambda t: None, ("validate", "{base}/nowhere"), "nowhere", "", 2),
+    ("no-package-there", lambda t: None, ("validate", "--package", "{base}/nowhere"), "nowhere", "", 2),
 ]
 
 

@@ -62,6 +62,11 @@ def show(value: object, limit: int = 80) -> str:
     return repr(text)  # repr escapes every non-printable character (C0, C1, bidi, zero-width)
 
 
+def label(value: str) -> str:
+    """``value`` as a location (a column or key name in a message): escaped like :func:`show`, unquoted."""
+    return show(value)[1:-1] if not value.isprintable() or len(value) > 80 else value
+
+
 class Refused(Exception):
     """A path refused by :func:`check_relative` or :func:`inside`: a stable ``code`` and a message."""
 
@@ -257,7 +262,9 @@ def load_json(data: bytes, file: str, *, layer: str = "standard") -> Any:
     except RecursionError:  # the parser's own guard, far deeper than ours: same verdict
         raise too_deep from None
     except _Duplicate as exc:
-        raise fail("json-duplicate-key", f"has the key {show(exc.args[0])} twice in one object", exc.args[0]) from None
+        raise fail(
+            "json-duplicate-key", f"has the key {show(exc.args[0])} twice in one object", label(exc.args[0])
+        ) from None
     except json.JSONDecodeError as exc:
         raise fail("json-invalid", f"is not valid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})") from None
     except ValueError as exc:

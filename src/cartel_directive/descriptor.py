@@ -308,11 +308,15 @@ def check_schema(s: object, file: str) -> list[Problem]:
         if not isinstance(name, str) or not name.strip():
             out.add(f"fields[{i}].name", "field-name", "every field needs a non-empty name")
             continue
+        if not name.isprintable() or name != name.strip():
+            msg = f"{boundary.show(name)} holds control, invisible or edge-space characters; a header cannot show it"
+            out.add(f"fields[{i}].name", "field-name", msg)
+            continue
         if name in seen:
             out.add(f"fields[{i}].name", "field-name-duplicate", f"{boundary.show(name)} names two fields")
             continue
         seen.add(name)
-        where = f"fields[{name}]"
+        where = f"fields[{boundary.label(name)}]"
         kind = f.get("type", "string")
         if not isinstance(kind, str) or kind not in TABLE_SCHEMA_TYPES:
             out.add(f"{where}.type", "field-type-unknown", f"{boundary.show(kind)} is not a Table Schema type")
