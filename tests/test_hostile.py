@@ -434,6 +434,39 @@ ATTACKS: list[tuple[str, Callable[[Tree], object], tuple[str, ...], str, str, in
         1,
     ),
     (
+        "resources-100k",
+        lambda t: t.descriptor(
+            lambda d: d.update(
+                resources=[
+                    {"name": f"r{i}", "path": "data/actors.csv", "schema": "schemas/actors.schema.json"}
+                    for i in range(100_000)
+                ]
+            )
+        ),
+        VALIDATE,
+        "datapackage.json",
+        "resources",
+        1,
+    ),
+    (
+        "fields-100k",
+        lambda t: t.schema("actors", lambda s: s.update(fields=[{"name": f"f{i}"} for i in range(100_000)])),
+        VALIDATE,
+        "schemas/actors.schema.json",
+        "fields",
+        1,
+    ),
+    (
+        "schema-utf16",
+        lambda t: (t.pkg / "schemas/actors.schema.json").write_bytes(
+            (t.pkg / "schemas/actors.schema.json").read_text(encoding="utf-8").encode("utf-16")
+        ),
+        VALIDATE,
+        "schemas/actors.schema.json",
+        "UTF-8",
+        1,
+    ),
+    (
         "field-name-escape-sequence",
         lambda t: t.schema("actors", lambda s: s["fields"][1].update(name="\x1b[2J\x1b[Hvalid: no problems found")),
         VALIDATE,

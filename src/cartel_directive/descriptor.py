@@ -61,6 +61,9 @@ TABLE_SCHEMA_TYPES = frozenset(
 )
 _CANONICAL_DIALECT = {"delimiter": ",", "lineTerminator": "\n", "quoteChar": '"', "header": True}
 LAYER = "standard"
+#: Bounds that keep a hostile descriptor's cost small (this package has 8 tables of at most 30 fields).
+MAX_RESOURCES = 1000
+MAX_FIELDS = 4096
 
 
 class DescriptorError(BoundaryError, ValueError):
@@ -202,6 +205,13 @@ def check_descriptor(d: object) -> list[Problem]:
     if not isinstance(resources, list) or not resources:
         out.add("resources", "descriptor-resources", "must be a non-empty list of resources")
         return out
+    if len(resources) > MAX_RESOURCES:
+        out.add(
+            "resources",
+            "descriptor-resources",
+            f"lists {len(resources)} resources; more than {MAX_RESOURCES} is refused",
+        )
+        return out
     seen: dict[str, int] = {}
     for i, r in enumerate(resources):
         if not isinstance(r, dict):
@@ -297,6 +307,9 @@ def check_schema(s: object, file: str) -> list[Problem]:
     fields = s.get("fields")
     if not isinstance(fields, list) or not fields:
         out.add("fields", "schema-fields", "must be a non-empty list of fields")
+        return out
+    if len(fields) > MAX_FIELDS:
+        out.add("fields", "schema-fields", f"lists {len(fields)} fields; more than {MAX_FIELDS} is refused")
         return out
     supported = _supported_types()
     seen: set[str] = set()
