@@ -696,6 +696,31 @@ ATTACKS: list[tuple[str, Callable[[Tree], object], tuple[str, ...], str, str, in
         "SHA256SUMS",
         1,
     ),
+    # --- cite reads CITATION.cff and datapackage.json of the package it is given
+    (
+        "cite-cff-symlink-outside",
+        lambda t: (t.pkg / "CITATION.cff").symlink_to(t.outside / "secret.txt"),
+        ("cite", "--format", "cff", "--package", "{pkg}"),
+        "CITATION.cff",
+        "outside",
+        1,
+    ),
+    (
+        "cite-cff-fifo",
+        lambda t: os.mkfifo(t.pkg / "CITATION.cff"),
+        ("cite", "--format", "apa", "--package", "{pkg}"),
+        "CITATION.cff",
+        "pipe",
+        1,
+    ),
+    (
+        "cite-descriptor-deep",
+        lambda t: (t.pkg / "datapackage.json").write_text(_deep(200_000)),
+        ("cite", "--format", "bibtex", "--package", "{pkg}"),
+        "datapackage.json",
+        "deeper",
+        1,
+    ),
     # --- usage
     ("no-package-there", lambda t: None, ("validate", "--package", "{base}/nowhere"), "nowhere", "", 2),
 ]

@@ -10,10 +10,12 @@ contributors), never from the installed package's file.
 from __future__ import annotations
 
 import functools
+import os
 import re
 from pathlib import Path
 from typing import Any
 
+from . import boundary
 from .errors import CartelDirectiveError
 from .resources import bundled_root
 
@@ -23,7 +25,10 @@ FORMATS = ("bibtex", "apa", "cff")
 
 def cff_path(root: Path | None = None) -> Path:
     """Where ``CITATION.cff`` is (default: next to the installed package's ``datapackage.json``)."""
-    file = (root or bundled_root()) / CFF_FILE
+    base = root or bundled_root()
+    file = base / CFF_FILE
+    if os.path.lexists(file):  # a symlink out of the package, a pipe or a folder: refused, never read
+        return boundary.inside(base, CFF_FILE, file=CFF_FILE, column=None)
     if not file.is_file():
         if root is None or root.resolve() == bundled_root().resolve():
             raise CartelDirectiveError(f"{file}: missing; reinstall cartel-directive")
@@ -39,12 +44,20 @@ def read_cff(root: Path | None = None) -> dict[str, Any]:
 
     file = cff_path(root)
     try:
-        data = yaml.load(file.read_text(encoding="utf-8"), Loader=_loader())
+        data = yaml.load(_read(file), Loader=_loader())
     except yaml.YAMLError as exc:
         raise CartelDirectiveError(f"{file}: not valid YAML: {' '.join(str(exc).split())}") from exc
     if not isinstance(data, dict) or "title" not in data:
         raise CartelDirectiveError(f"{file}: not a CITATION.cff (no title)")
     return data
+
+
+def _read(file: Path) -> str:
+    """The text of ``CITATION.cff`` (a regular file, already inside the package; at most 1 MiB of UTF-8)."""
+    try:
+        return boundary.read_bytes(file, limit=1 << 20).decode("utf-8")
+    except (UnicodeDecodeError, ValueError) as exc:
+        raise CartelDirectiveError(f"{file}: not a UTF-8 text file of at most 1 MiB") from exc
 
 
 @functools.cache
@@ -167,11 +180,12 @@ def from_descriptor(descriptor: dict[str, Any]) -> dict[str, Any]:
 def _metadata(root: Path | None) -> dict[str, Any]:
     """``CITATION.cff`` of the package at ``root``, else what its ``datapackage.json`` says."""
     base = root or bundled_root()
-    if (base / CFF_FILE).is_file():
+    if os.path.lexists(base / CFF_FILE):
         return read_cff(base)
-    import json
-
-    return from_descriptor(json.loads((base / "datapackage.json").read_text(encoding="utf-8")))
+    descriptor = boundary.read_json(base, "datapackage.json", file="datapackage.json", column=None)
+    if not isinstance(descriptor, dict):
+        raise CartelDirectiveError(f"{base / 'datapackage.json'}: not a JSON object")
+    return from_descriptor(descriptor)
 
 
 def cite(fmt: str, root: Path | None = None) -> str:
@@ -179,7 +193,7 @@ def cite(fmt: str, root: Path | None = None) -> str:
     if fmt not in FORMATS:
         raise CartelDirectiveError(f"unknown citation format {fmt!r}; choose one of: {', '.join(FORMATS)}")
     if fmt == "cff":
-        return cff_path(root).read_text(encoding="utf-8").rstrip("\n")
+        return _read(cff_path(root)).rstrip("\n")
     cff = _metadata(root)
     return bibtex(cff) if fmt == "bibtex" else apa(cff)
 
