@@ -92,27 +92,17 @@ class Documented:
 
 
 def split_enum(field: Field) -> Documented:
-    """Parse "Values: `a`: meaning; `b`: meaning." out of a field description.
+    """A field's prose and the meaning of each of its values (Data Package v2 ``categories`` labels).
 
-    Every enum value must have its meaning in the description; a missing one is an error.
+    Every allowed value must have a label; a missing one is an error.
     """
-    text = field.description
-    if not field.enum:
-        return Documented(text, {})
-    marks = {v: text.find(f"`{v}`:") for v in field.enum}
-    missing = [v for v, at in marks.items() if at < 0]
+    cats = field.categories
+    if not cats:
+        return Documented(field.description, {})
+    missing = [c.value for c in cats if not c.label]
     if missing:
-        raise DocsError(f"field {field.name!r}: the description gives no meaning for {', '.join(missing)}")
-    order = sorted(marks.values())
-    meanings = {}
-    for value, at in marks.items():
-        start = at + len(value) + 3
-        nxt = [o for o in order if o > at]
-        end = nxt[0] if nxt else len(text)
-        meanings[value] = text[start:end].strip().rstrip(";.").strip()
-    prose = text[: order[0]].strip()
-    prose = re.sub(r"\s*Values:\s*$", "", prose).strip()
-    return Documented(prose, meanings)
+        raise DocsError(f"field {field.name!r}: categories give no label for {', '.join(missing)}")
+    return Documented(field.description.strip(), {c.value: c.label for c in cats})
 
 
 def constraint_text(field: Field) -> str:

@@ -188,12 +188,10 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _real_rows() -> str:
-    import csv
+    from cartel_directive.descriptor import TABLES
+    from cartel_directive.reader import read
 
-    counts = []
-    for t in ("sources", "actors", "events", "event_actors", "statements", "statistics", "discrepancies"):
-        with (ROOT / "data" / f"{t}.csv").open(encoding="utf-8", newline="") as fh:
-            counts.append(f"{t} {max(0, sum(1 for _ in csv.reader(fh)) - 1)}")
+    counts = [f"{t} {read((ROOT / 'data' / f'{t}.csv').read_bytes(), t).rows}" for t in TABLES]
     return "rows: " + ", ".join(counts)
 
 

@@ -26,10 +26,13 @@ def open_package(root: Path = ROOT) -> Package:
 
 def load_raw(table: str, pkg: Package | None = None) -> pd.DataFrame:
     """A table exactly as written in its CSV: every cell a string, missing cells ``""``."""
-    import pandas as pd
+    from cartel_directive.reader import read
 
     pkg = pkg or open_package()
-    return pd.read_csv(pkg.file(table), dtype=str, keep_default_na=False, encoding="utf-8")
+    raw = read(pkg.file(table).read_bytes(), pkg.resources[table].path)
+    if raw.frame is None:
+        raise SystemExit("\n".join(map(str, raw.problems)))
+    return raw.frame
 
 
 def load(table: str, pkg: Package | None = None) -> pd.DataFrame:

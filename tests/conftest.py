@@ -129,7 +129,27 @@ settings.register_profile(
     print_blob=True,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.function_scoped_fixture],
 )
+#: The full tier (``pytest --full``, CI): many more examples, still deterministic.
+settings.register_profile("full", parent=settings.get_profile("cartel-directive"), max_examples=300)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "cartel-directive"))
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption("--full", action="store_true", help="the full tier: hypothesis at full strength, slow tests")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    if config.getoption("--full"):
+        settings.load_profile("full")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if config.getoption("--full"):
+        return
+    skip = pytest.mark.skip(reason="full tier only: run with --full")
+    for item in items:
+        if "full" in item.keywords:
+            item.add_marker(skip)
 
 
 @pytest.fixture

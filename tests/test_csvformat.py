@@ -6,11 +6,21 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from cartel_directive import csvformat
+from cartel_directive.reader import read
 
-CELL = st.text(max_size=20)
+
+def _loads(text: str) -> tuple[list[str], list[list[str]]]:
+    t = read(text.encode("utf-8"), "t.csv")
+    assert t.frame is not None, t.problems
+    return t.header, [list(r) for r in t.frame.itertuples(index=False, name=None)]
+
+
+#: any text but NUL, which the reader refuses (tests/test_reader.py)
+CHARS = st.characters(exclude_characters="\x00", codec="utf-8")
+CELL = st.text(CHARS, max_size=20)
 TABLE = st.integers(1, 6).flatmap(
     lambda width: st.tuples(
-        st.lists(st.text(min_size=1, max_size=10), min_size=width, max_size=width),
+        st.lists(st.text(CHARS, min_size=1, max_size=10), min_size=width, max_size=width, unique=True),
         st.lists(st.lists(CELL, min_size=width, max_size=width), max_size=8),
     )
 )
@@ -19,14 +29,14 @@ TABLE = st.integers(1, 6).flatmap(
 @given(TABLE)
 def test_round_trip_is_lossless(table) -> None:
     header, rows = table
-    assert csvformat.loads(csvformat.dumps(header, rows)) == (header, rows)
+    assert _loads(csvformat.dumps(header, rows)) == (header, rows)
 
 
 @given(TABLE)
 def test_writing_unchanged_data_gives_identical_bytes(table) -> None:
     header, rows = table
     text = csvformat.dumps(header, rows)
-    assert csvformat.dumps(*csvformat.loads(text)) == text
+    assert csvformat.dumps(*_loads(text)) == text
 
 
 @given(TABLE)
@@ -34,8 +44,8 @@ def test_file_round_trip(tmp_path_factory, table) -> None:
     header, rows = table
     path = tmp_path_factory.mktemp("csv") / "t.csv"
     csvformat.write_atomic(path, csvformat.dumps(header, rows))
-    assert csvformat.read(path) == (header, rows)
-    assert csvformat.write_atomic(path, csvformat.dumps(*csvformat.read(path))) is False
+    assert _loads(path.read_bytes().decode("utf-8")) == (header, rows)
+    assert csvformat.write_atomic(path, csvformat.dumps(*_loads(path.read_bytes().decode("utf-8")))) is False
 
 
 def test_dialect() -> None:
@@ -60,4 +70,4 @@ def test_carriage_return_in_a_cell_survives() -> None:
     """Regression: a lone CR in a cell was written unquoted and read back as a row break."""
     for cell in ["x\ry", "\r", "a\r\nb"]:
         text = csvformat.dumps(["a", "b"], [[cell, "z"]])
-        assert csvformat.loads(text) == (["a", "b"], [[cell, "z"]])
+        assert _loads(text) == (["a", "b"], [[cell, "z"]])

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from cartel_directive.checks import rawtable
+from cartel_directive import reader
 from cartel_directive.validate import validate
 from mutations import Workspace
 from strategies import csv_text
@@ -75,18 +75,17 @@ def test_truncated_last_row_is_named(gen) -> None:
 
 
 def test_unclosed_quote_names_its_record() -> None:
-    _, problems = rawtable.parse("t", "data/t.csv", b'a,b\n1,"two\nlines"\n3,"open\n')
-    assert [(p.row, p.column) for p in problems] == [(3, None)]
-    assert "not valid CSV" in problems[0].message
+    problems = reader.read(b'a,b\n1,"two\nlines"\n3,"open\n', "data/t.csv").problems
+    assert [(p.code, p.row, p.column) for p in problems] == [("csv-quote", 3, "b")]
 
 
 def test_empty_and_blank(gen) -> None:
-    _, problems = rawtable.parse("t", "data/t.csv", b"")
-    assert [(p.file, p.row) for p in problems] == [("data/t.csv", None)]
-    _, problems = rawtable.parse("t", "data/t.csv", b"a,b\n1,2\n\n3,4\n")
-    assert [(p.row, p.message) for p in problems] == [(3, "is a blank row; remove it")]
-    _, problems = rawtable.parse("t", "data/t.csv", b"a,b\n1,2,3\n")
-    assert [(p.row, p.message) for p in problems] == [(2, "has 3 cells but the header has 2")]
+    problems = reader.read(b"", "data/t.csv").problems
+    assert [(p.code, p.file, p.row) for p in problems] == [("csv-empty", "data/t.csv", None)]
+    problems = reader.read(b"a,b\n1,2\n\n3,4\n", "data/t.csv").problems
+    assert [(p.code, p.row) for p in problems] == [("csv-blank-row", 3)]
+    problems = reader.read(b"a,b\n1,2,3\n", "data/t.csv").problems
+    assert [(p.code, p.row) for p in problems] == [("csv-row-width", 2)]
 
 
 @pytest.mark.parametrize("change", ["reorder", "drop", "add", "duplicate"])

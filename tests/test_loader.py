@@ -12,21 +12,25 @@ import pytest
 
 import cartel_directive as cd
 from cartel_directive.descriptor import TABLES
-from cartel_directive.typing_ import DTYPES
+from cartel_directive.tableschema import TableSchema
 
 
 def _check_dtypes(df: pd.DataFrame, schema: dict) -> None:
     assert list(df.columns) == [f["name"] for f in schema["fields"]]  # primary key stays a column
     assert isinstance(df.index, pd.RangeIndex)
+    fields = {f.name: f for f in TableSchema("t", schema).fields}
     for f in schema["fields"]:
         col = df[f["name"]]
         enum = f.get("constraints", {}).get("enum")
-        if enum:
+        cats = [c["value"] if isinstance(c, dict) else c for c in f.get("categories", [])] or enum
+        if cats:
             assert isinstance(col.dtype, pd.CategoricalDtype), f["name"]
-            assert col.cat.ordered
-            assert [str(c) for c in col.cat.categories] == [str(v) for v in enum]
+            assert col.cat.ordered is bool(f.get("categoriesOrdered", False))  # nominal unless declared ordinal
+            assert [str(c) for c in col.cat.categories] == [str(v) for v in cats]
         else:
-            assert col.dtype == pd.api.types.pandas_dtype(DTYPES[f.get("type", "string")]), f["name"]
+            want = {"date": "datetime64[ns]", "integer": "Int64", "number": "Float64", "boolean": "boolean"}
+            assert col.dtype == pd.api.types.pandas_dtype(want.get(f.get("type"), "string")), f["name"]
+            assert fields[f["name"]].to_pandas_dtype() == str(col.dtype)
 
 
 @pytest.mark.parametrize("table", TABLES)

@@ -17,7 +17,6 @@ changes nothing the second time.
 
 from __future__ import annotations
 
-import csv
 import hashlib
 import json
 import os
@@ -28,7 +27,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import boundary, csvformat
+from . import boundary, csvformat, reader
 from .checks.crossfield import EVIDENCE_BLOCKS
 from .descriptor import TABLES, Package, file_digest
 from .errors import BoundaryError
@@ -382,15 +381,10 @@ def _read_table(pkg: Package, name: str) -> tuple[list[str], list[list[str]]]:
             [Problem(rel, row, None, f"{message}; fix it first (`cartel-directive validate` says more)", "", code)]
         )
 
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        line = data.count(b"\n", 0, exc.start) + 1
-        raise refuse(None, f"byte {exc.start} (line {line}) is not UTF-8", "not-utf8") from None
-    try:
-        header, rows = csvformat.loads(text)
-    except csv.Error as exc:
-        raise refuse(None, f"cannot be read as CSV: {boundary.show(str(exc))}", "csv-invalid") from None
+    table = reader.read(data, rel)
+    if table.frame is None:  # the reader located the problems (encoding, quotes, widths, ...)
+        raise BuildError(table.problems)
+    header, rows = table.header, table.frame.to_numpy(dtype=object).tolist()
     want = pkg.schemas[name].field_names
     if header != want:
         raise refuse(
@@ -398,9 +392,6 @@ def _read_table(pkg: Package, name: str) -> tuple[list[str], list[list[str]]]:
             f"the header {boundary.show(','.join(header))} is not the schema's fields {','.join(want)}",
             "header-mismatch",
         )
-    for r, row in enumerate(rows, start=2):
-        if len(row) != len(header):
-            raise refuse(r, f"has {len(row)} cells but the header has {len(header)}", "row-width")
     return header, rows
 
 

@@ -1,4 +1,4 @@
-"""The one canonical CSV dialect of this package, and atomic writes.
+"""The one canonical CSV writer of this package, and atomic writes (reading: :mod:`.reader`).
 
 Canonical means: UTF-8 without BOM, LF line endings, a comma delimiter, fields
 quoted only when needed (RFC 4180 minimal quoting), empty cell for missing. Writing
@@ -7,8 +7,6 @@ unchanged rows gives identical bytes.
 
 from __future__ import annotations
 
-import csv
-import io
 import os
 import re
 import tempfile
@@ -30,20 +28,6 @@ def _line(cells: Sequence[str]) -> str:
 def dumps(header: Sequence[str], rows: Iterable[Sequence[str]]) -> str:
     """Serialise a header and rows of strings in the canonical dialect."""
     return "".join(_line(r) + "\n" for r in (header, *rows))
-
-
-def loads(text: str) -> tuple[list[str], list[list[str]]]:
-    """Parse canonical CSV text into a header and rows of strings."""
-    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
-    rows = list(reader)
-    if not rows:
-        return [], []
-    return rows[0], rows[1:]
-
-
-def read(path: Path) -> tuple[list[str], list[list[str]]]:
-    """Read a CSV file of this package (UTF-8, no BOM)."""
-    return loads(path.read_bytes().decode("utf-8"))  # no newline translation: cells keep their bytes
 
 
 def write_atomic(path: Path, data: str | bytes) -> bool:

@@ -6,12 +6,15 @@ shipped in the wheel, or the repository for an editable install. Pass ``root`` (
 read or its path returned, its size and SHA-256 are checked against
 ``datapackage.json``.
 
-dtypes come from the Table Schemas through :func:`cartel_directive.typing_.convert`,
-the same code path as the validator: ``date`` -> ``datetime64[ns]``, ``integer`` ->
-``Int64``, ``number`` -> ``Float64``, ``boolean`` -> ``boolean``, ``string`` ->
-``string``; a field with an ``enum`` constraint becomes an ordered categorical whose
-categories are the declared values in the declared order. The primary key stays a
-column; the index is a plain ``RangeIndex``.
+Each table is read by the one reader (:mod:`cartel_directive.reader`) and typed by the
+one typing step (:func:`cartel_directive.typing_.convert_table`), the same path as the
+validator's; dtypes come from :meth:`cartel_directive.tableschema.Field.to_pandas_dtype`:
+``date`` -> ``datetime64[ns]``, ``integer`` -> ``Int64``, ``number`` -> ``Float64``,
+``boolean`` -> ``boolean``, ``string`` -> ``string``; a field with ``categories`` (or an
+``enum`` constraint) becomes a categorical of the declared values in the declared order,
+ordered only where the schema says ``categoriesOrdered``. The primary key stays a
+column; the index is a plain ``RangeIndex``. pandera is imported only for
+``validate=True``.
 """
 
 from __future__ import annotations
@@ -26,13 +29,12 @@ from . import boundary
 from .descriptor import TABLES, Package, file_digest
 from .errors import DataError, IntegrityError, UnknownTableError, ValidationError
 from .resources import bundled_root
-from .tableschema import Field, TableSchema
 
 if TYPE_CHECKING:
     import frictionless
     import pandas as pd
 
-    from .checks.rawtable import RawTable
+    from .reader import CsvTable
 
 Root = str | os.PathLike[str] | None
 
@@ -112,64 +114,43 @@ def _fail(cls: type[Exception], problems: list[Any]) -> None:
         raise cls(shown + more)
 
 
-def _typed(pkg: Package, table: str, data: bytes | None = None) -> tuple[RawTable, pd.DataFrame]:
-    """The parsed file and the table with every column converted to its schema type (enums still strings).
+def _read(pkg: Package, table: str, data: bytes) -> CsvTable:
+    """The table's cells as strings (the one reader), with its header checked against the schema."""
+    from .reader import read
 
-    ``data``: the file's bytes, already verified by :func:`_verified_bytes`.
-    """
-    from .checks import frames, rawtable
-
-    if data is None:
-        data = _verified_bytes(pkg, table)[1]
-    schema = pkg.schemas[table]
     rel = pkg.resources[table].path
-    raw, problems = rawtable.parse(table, rel, data)
-    _fail(DataError, problems)
+    raw = read(data, rel)
+    _fail(DataError, raw.problems)
+    schema = pkg.schemas[table]
     if raw.header != schema.field_names:
         raise DataError(f"{rel}:1: the header {raw.header} is not the schema's fields {schema.field_names}")
-    typed, type_errors = frames.typed_frame(raw, schema)
-    _fail(DataError, type_errors)
+    return raw
+
+
+def _typed(pkg: Package, table: str, data: bytes, *, categorical: bool) -> tuple[CsvTable, pd.DataFrame]:
+    """The parsed file and the table typed from its schema (the one typing step)."""
+    from .typing_ import convert_table
+
+    raw = _read(pkg, table, data)
+    assert raw.frame is not None
+    typed, problems = convert_table(raw.frame, pkg.schemas[table], raw.file, categorical=categorical)
+    _fail(DataError, problems)
     return raw, typed
 
 
-def _categories(f: Field) -> pd.Index:
-    import pandas as pd
-
-    from .typing_ import convert
-
-    values, _ = convert(f, pd.Series([str(v) for v in f.enum or []], dtype="str"))
-    return pd.Index(values.tolist())  # pandas' default dtype for the values, as a Parquet round trip gives
-
-
-def _with_categoricals(typed: pd.DataFrame, schema: TableSchema, rel: str) -> pd.DataFrame:
-    import pandas as pd
-
-    out = typed.copy()
-    for f in schema.fields:
-        if f.enum is None:
-            continue
-        cats = _categories(f)
-        col = typed[f.name]
-        outside = col.notna() & ~col.isin(cats)
-        if outside.any():
-            i = int(outside.to_numpy().nonzero()[0][0])
-            raise DataError(
-                f"{rel}:{i + 2}:{f.name}: {col.iat[i]!r} is not one of the allowed values: "
-                + ", ".join(map(str, f.enum))
-            )
-        out[f.name] = pd.Categorical(col, categories=cats, ordered=True)
-    return out
-
-
-def _pandera_problems(pkg: Package, raw: RawTable, typed: pd.DataFrame) -> list[Any]:
+def _pandera_problems(pkg: Package, raw: CsvTable, table: str, verify: bool = True) -> list[Any]:
+    """pandera's verdict on one table (``load(validate=True)``): types, constraints, keys."""
     from .checks import frames
+    from .typing_ import convert_table
 
-    table = raw.name
     schema = pkg.schemas[table]
-    targets = {fk.resource for fk in schema.foreign_keys if fk.resource != table and fk.resource in pkg.resources}
-    frames_ = {name: _typed(pkg, name)[1] for name in targets}
-    frames_[table] = typed
-    return frames.check(raw, schema, typed, frames_, pkg.schemas, [])
+    names = {fk.resource for fk in schema.foreign_keys if fk.resource in pkg.resources} | {table}
+    typed = {}
+    for name in names:
+        other = raw if name == table else _read(pkg, name, _verified_bytes(pkg, name, verify)[1])
+        assert other.frame is not None
+        typed[name] = convert_table(other.frame, pkg.schemas[name], other.file)[0]
+    return frames.check(raw, schema, typed[table], typed, pkg.schemas, [])
 
 
 def load(table: str, validate: bool = False, *, root: Root = None, verify: bool = True) -> pd.DataFrame:
@@ -191,7 +172,7 @@ def load(table: str, validate: bool = False, *, root: Root = None, verify: bool 
     >>> str(events["date_start"].dtype), str(events["evidence_start"].dtype)
     ('datetime64[ns]', 'Int64')
     >>> events["event_type"].cat.ordered, events["event_type"].cat.categories[0]
-    (True, 'designation')
+    (False, 'designation')
     >>> list(events.columns[:2])
     ['event_id', 'occurrence_id']
     """
@@ -206,16 +187,10 @@ def _load(pkg: Package, table: str, validate: bool, verify: bool = True) -> pd.D
 
         require("validate", "load(..., validate=True)")
     data = _verified_bytes(pkg, table, verify)[1]
-    if not validate:
-        from . import fastload
-
-        fast = fastload.frame(pkg.schemas[table], data)  # None unless provably what the exact path returns
-        if fast is not None:
-            return fast
-    raw, typed = _typed(pkg, table, data)
+    raw, typed = _typed(pkg, table, data, categorical=True)
     if validate:
-        _fail(ValidationError, _pandera_problems(pkg, raw, typed))
-    return _with_categoricals(typed, pkg.schemas[table], pkg.resources[table].path)
+        _fail(ValidationError, _pandera_problems(pkg, raw, table, verify))
+    return typed
 
 
 def load_all(validate: bool = False, *, root: Root = None, verify: bool = True) -> dict[str, pd.DataFrame]:

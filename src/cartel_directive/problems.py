@@ -5,6 +5,22 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 
+def escape(text: str) -> str:
+    r"""``text`` with every character a terminal would not print as itself escaped.
+
+    C0 and C1 controls (ANSI escape sequences start with ESC), line separators, bidi
+    and other format characters (Cf) and the surrogates that stand for undecodable
+    bytes: so nothing echoed from the input can move the cursor, erase a line or
+    reorder what is shown.
+
+    >>> print(escape("ok \x1b[2Kvalid\u202e\udcff"))
+    ok \x1b[2Kvalid\u202e\udcff
+    """
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
+
+
 @dataclass(frozen=True, order=True)
 class Problem:
     """One thing wrong, located as precisely as possible.
@@ -28,4 +44,4 @@ class Problem:
             where += f":{self.row}"
         if self.column is not None:
             where += f":{self.column}" if self.row is not None else f"::{self.column}"
-        return f"{where}: {self.message}"
+        return escape(f"{where}: {self.message}")

@@ -1,4 +1,11 @@
-"""Read the Frictionless Table Schemas, the single source of truth for every table."""
+"""Read the Frictionless Table Schemas, the single source of truth for every table.
+
+:class:`Field` is also the one place where a Table Schema field type maps to every
+target (PUDL's ``Field`` is the model): its pandas dtype (:meth:`Field.to_pandas_dtype`),
+Arrow type, SQL type, Stata handling and codebook wording. The loader, the
+validator, the exports and the codebook ask the field; nothing else keeps a table of
+types.
+"""
 
 from __future__ import annotations
 
@@ -8,10 +15,28 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
+#: Per Table Schema type: (pandas dtype, SQLite type, Stata handling, codebook wording).
+#: Types outside this table are refused by the descriptor checks; here they read as strings.
+_TYPES: dict[str, tuple[str, str, str, str]] = {
+    "string": ("string", "TEXT", "str", "text"),
+    "integer": ("Int64", "INTEGER", "int", "integer"),
+    "number": ("Float64", "REAL", "float", "number (decimal point, optional exponent; finite)"),
+    "boolean": ("boolean", "INTEGER", "byte", "boolean"),
+    "date": ("datetime64[ns]", "TEXT", "date", "date (YYYY-MM-DD)"),
+}
+
+
+@dataclass(frozen=True)
+class Category:
+    """One value of a categorical field and what it means (Data Package v2 ``categories``)."""
+
+    value: str
+    label: str = ""
+
 
 @dataclass(frozen=True)
 class Field:
-    """One column as its Table Schema describes it."""
+    """One column as its Table Schema describes it, and what it becomes in every target."""
 
     name: str
     type: str
@@ -26,9 +51,76 @@ class Field:
     def required(self) -> bool:
         return bool(self.constraints.get("required"))
 
+    #: Data Package v2 ``categories`` as written (values or ``{value, label}`` objects)
+    categories_descriptor: tuple[Any, ...] | None = None
+    categories_ordered: bool = False
+
     @property
     def enum(self) -> list[str] | None:
         return self.constraints.get("enum")
+
+    @property
+    def categories(self) -> list[Category] | None:
+        """The allowed values with their meanings, in their declared order.
+
+        From ``categories`` where the schema has them, else from ``constraints.enum``
+        (values without labels); None for a field with neither.
+        """
+        if self.categories_descriptor is not None:
+            return [
+                Category(str(c["value"]), str(c.get("label", ""))) if isinstance(c, dict) else Category(str(c))
+                for c in self.categories_descriptor
+            ]
+        if self.enum is not None:
+            return [Category(str(v)) for v in self.enum]
+        return None
+
+    def to_pandas_dtype(self) -> str:
+        """The loader's dtype: ``category`` for categorical fields, else by type (``string`` for unknown types)."""
+        if self.categories is not None:
+            return "category"
+        return _TYPES.get(self.type, _TYPES["string"])[0]
+
+    def value_dtype(self) -> str:
+        """The dtype of the values themselves (a categorical's categories are of this dtype)."""
+        return _TYPES.get(self.type, _TYPES["string"])[0]
+
+    def to_arrow(self) -> Any:
+        """The Arrow type a Parquet export writes (pyarrow, from the ``[export]`` extra, imported here)."""
+        import pyarrow as pa
+
+        if self.categories is not None:
+            return pa.dictionary(pa.int32(), self.to_arrow_value(), ordered=self.categories_ordered)
+        return self.to_arrow_value()
+
+    def to_arrow_value(self) -> Any:
+        import pyarrow as pa
+
+        return {
+            "integer": pa.int64(),
+            "number": pa.float64(),
+            "boolean": pa.bool_(),
+            "date": pa.timestamp("ns"),
+        }.get(self.type, pa.large_string())
+
+    def to_sql(self) -> str:
+        """The SQLite column type (dates as ISO 8601 text, booleans as 0/1)."""
+        return _TYPES.get(self.type, _TYPES["string"])[1]
+
+    def to_stata(self) -> str:
+        """How Stata holds the column: ``label`` (codes with value labels), ``str``, ``int``, ``float``, ``byte``, ``date``."""
+        if self.categories is not None:
+            return "label"
+        return _TYPES.get(self.type, _TYPES["string"])[2]
+
+    def type_wording(self) -> str:
+        """The codebook's words for the type."""
+        words = _TYPES.get(self.type, _TYPES["string"])[3]
+        cats = self.categories
+        if cats is not None:
+            kind = "ordered categories" if self.categories_ordered else "categories"
+            words += f", {kind} ({len(cats)} value{'s' if len(cats) != 1 else ''})"
+        return words
 
 
 @dataclass(frozen=True)
@@ -54,6 +146,9 @@ class TableSchema:
                 extra["true_values"] = tuple(f["trueValues"])
             if "falseValues" in f:
                 extra["false_values"] = tuple(f["falseValues"])
+            if "categories" in f:
+                extra["categories_descriptor"] = tuple(f["categories"])
+                extra["categories_ordered"] = bool(f.get("categoriesOrdered", False))
             out.append(
                 Field(
                     name=f["name"],

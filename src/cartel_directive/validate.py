@@ -6,7 +6,8 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .checks import crossfield, descriptor_check, frames, hygiene, provenance, rawtable, standard
+from . import reader, typing_
+from .checks import crossfield, descriptor_check, frames, hygiene, provenance, standard
 from .descriptor import TABLES, DescriptorError, Package
 from .errors import BoundaryError
 from .problems import Problem
@@ -88,7 +89,7 @@ def validate(
     report.problems += descriptor_check.check(pkg)
     report.ran["standard"] = "descriptor, paths, bytes and SHA-256 of every resource"
 
-    raws: dict[str, rawtable.RawTable] = {}
+    raws: dict[str, reader.CsvTable] = {}
     for name in [t for t in TABLES if t in pkg.resources] + [t for t in pkg.resources if t not in TABLES]:
         r = pkg.resources[name]
         try:
@@ -96,24 +97,27 @@ def validate(
         except BoundaryError as exc:
             report.problems += [p for p in exc.problems if p.code != "path-missing"]  # missing: standard says so
             continue
-        table, problems = rawtable.parse(name, r.path, data)
-        report.problems += problems
+        table = reader.read(data, r.path)
+        report.problems += table.problems
         if table.parsed:
             raws[name] = table
-            report.rows[name] = len(table.rows)
+            report.rows[name] = table.rows
             report.problems += hygiene.check(table, schemas[name])
     report.ran["hygiene"] = "encoding, line endings, header, cells, sort order"
 
     typed: dict[str, pd.DataFrame] = {}
     type_errors: dict[str, list[Problem]] = {}
     for name, table in raws.items():
-        typed[name], type_errors[name] = frames.typed_frame(table, schemas[name])
+        typed[name], type_errors[name] = typing_.convert_table(table.frame, schemas[name], table.file)
         report.problems += type_errors[name]
     for name, table in raws.items():
         report.problems += frames.check(table, schemas[name], typed[name], typed, schemas, type_errors[name])
     files = {name: pkg.resources[name].path for name in raws}
     report.problems += crossfield.check(
-        typed, {n: t.frame for n, t in raws.items()}, files, {n: s.primary_key for n, s in schemas.items()}
+        typed,
+        {n: t.frame for n, t in raws.items() if t.frame is not None},
+        files,
+        {n: s.primary_key for n, s in schemas.items()},
     )
     report.ran["pandera"] = "types, constraints, primary and foreign keys, dates, derivations, quotes, offsets"
 

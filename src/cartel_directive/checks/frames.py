@@ -13,9 +13,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from ..problems import Problem
+from ..reader import CsvTable
 from ..tableschema import Field, TableSchema
-from ..typing_ import DTYPES, TYPE_NAMES, convert
-from .rawtable import RawTable
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -26,59 +25,6 @@ LAYER = "pandera"
 
 #: Column to report for each DataFrame-level check, keyed by its error text.
 FRAME_CHECK_COLUMNS: dict[str, str] = {}
-
-
-def typed_frame(table: RawTable, schema: TableSchema) -> tuple[pd.DataFrame, list[Problem]]:
-    """Convert every schema column present in ``table`` to its dtype; report type errors."""
-    import pandas as pd
-
-    frame = table.frame
-    columns: dict[str, pd.Series] = {}
-    problems: list[Problem] = []
-    for f in schema.fields:
-        if f.name not in frame.columns:
-            continue
-        raw = frame[f.name]
-        unrepresentable = _out_of_range(f.type, raw)
-        col, bad = convert(f, raw.mask(unrepresentable, ""))
-        columns[f.name] = col
-        for i in bad[bad].index:
-            problems.append(
-                Problem(table.file, int(i) + 2, f.name, f"{raw.iat[i]!r} is not {TYPE_NAMES[f.type]}", LAYER)
-            )
-        for i in unrepresentable[unrepresentable].index:
-            problems.append(Problem(table.file, int(i) + 2, f.name, f"{raw.iat[i]!r} {_RANGE_TEXT[f.type]}", LAYER))
-    return pd.DataFrame(columns, index=frame.index), problems
-
-
-#: What to say of a well-formed value that the typed frame cannot hold.
-_RANGE_TEXT = {
-    "integer": "is too large: integers must lie between -9223372036854775808 and 9223372036854775807",
-    "date": "is outside the dates this package can hold (1678-01-01 to 2261-12-31)",
-}
-
-
-def _out_of_range(kind: str, col: pd.Series) -> pd.Series:
-    """Cells of the right shape whose value the typed column cannot represent.
-
-    Integers are held as 64-bit ``Int64`` and dates as nanosecond timestamps; a value
-    beyond either range would make the conversion raise instead of being reported.
-    """
-    import pandas as pd
-
-    if kind == "integer":
-        shaped = col.str.fullmatch(r"[+-]?[0-9]+")
-        # at most 18 digits (after the sign and leading zeros) always fit; only longer ones are checked in Python
-        long = shaped & (col.str.lstrip("+-").str.lstrip("0").str.len() > 18)
-        if not long.any():
-            return long
-        big = col.where(long, "0").map(lambda v: not -(2**63) <= int(v) < 2**63)
-        return long & big.astype(bool)
-    if kind == "date":
-        shaped = col.str.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
-        year = pd.to_numeric(col.where(shaped, "2000").str.slice(0, 4))
-        return shaped & ((year < 1678) | (year > 2261))
-    return pd.Series(False, index=col.index)
 
 
 def _field_checks(f: Field) -> list[pa.Check]:
@@ -149,7 +95,7 @@ def build_schema(
             continue
         checks = _field_checks(f)
         columns[f.name] = pa.Column(
-            DTYPES.get(f.type, "string"),
+            f.value_dtype(),
             checks=checks,
             nullable=not f.required,
             unique=bool(f.constraints.get("unique")),
@@ -208,7 +154,7 @@ def _describe(value: object) -> str:
 
 
 def check(
-    table: RawTable,
+    table: CsvTable,
     schema: TableSchema,
     typed: pd.DataFrame,
     frames: dict[str, pd.DataFrame],

@@ -6,16 +6,16 @@ import re
 from collections.abc import Iterator
 
 from ..problems import Problem
+from ..reader import LAYER, CsvTable
 from ..tableschema import TableSchema
 from ..textfold import MOJIBAKE
-from .rawtable import LAYER, RawTable
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029]")
 _EDGE_SPACE = re.compile(r"^\s|\s$", re.DOTALL)
 _FORMULA = re.compile(r"^[=+\-@\t\r]")
 
 
-def check_header(table: RawTable, schema: TableSchema) -> list[Problem]:
+def check_header(table: CsvTable, schema: TableSchema) -> list[Problem]:
     """The header must list the schema's fields, in the schema's order."""
     if not table.parsed or table.header == schema.field_names:
         return []
@@ -57,9 +57,9 @@ _CONTROL_MULTI = ("\u2028".encode(), "\u2029".encode(), b"\xc2")  # U+2028/9; C1
 _MOJIBAKE_BYTES = tuple(c.encode() for c in "ĂÃÂâ\ufffd")
 
 
-def _may_match(table: RawTable, pattern: object) -> bool:
+def _may_match(table: CsvTable, pattern: object) -> bool:
     """False only if no cell of the table can match ``pattern`` (decided from the file's bytes)."""
-    raw = table.raw
+    raw = table.data or None
     if raw is None:
         return True
     if pattern is _CONTROL:
@@ -122,7 +122,7 @@ def _edge_candidates(col, pattern: object):
     return any(pattern.search(c) for c in chars)  # type: ignore[attr-defined]
 
 
-def _cells(table: RawTable, schema: TableSchema) -> Iterator[Problem]:
+def _cells(table: CsvTable, schema: TableSchema) -> Iterator[Problem]:
     text_fields = {f.name for f in schema.fields if f.type == "string"}
     frame = table.frame
     possible = {p: _may_match(table, p) for p in (_CONTROL, MOJIBAKE)}
@@ -160,7 +160,7 @@ def _show(value: str, limit: int = 60) -> str:
     return repr(text)
 
 
-def check_sorted(table: RawTable, schema: TableSchema) -> list[Problem]:
+def check_sorted(table: CsvTable, schema: TableSchema) -> list[Problem]:
     """Rows must be sorted by the primary key (as text, column by column)."""
     pk = [c for c in schema.primary_key if c in table.frame.columns]
     if not pk or len(pk) != len(schema.primary_key) or len(table.frame) < 2:
@@ -186,7 +186,7 @@ def check_sorted(table: RawTable, schema: TableSchema) -> list[Problem]:
     ]
 
 
-def check(table: RawTable, schema: TableSchema) -> list[Problem]:
+def check(table: CsvTable, schema: TableSchema) -> list[Problem]:
     """All hygiene checks for one parsed table."""
     if not table.parsed:
         return []
