@@ -293,9 +293,9 @@ def _check_resource(r: dict[str, Any], where: str, out: _Problems) -> None:
 
 
 def _supported_types() -> frozenset[str]:
-    from .typing_ import DTYPES
+    from .tableschema import TYPES
 
-    return frozenset(DTYPES)
+    return TYPES
 
 
 def check_schema(s: object, file: str) -> list[Problem]:

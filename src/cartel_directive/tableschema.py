@@ -24,6 +24,8 @@ _TYPES: dict[str, tuple[str, str, str, str]] = {
     "boolean": ("boolean", "INTEGER", "byte", "boolean"),
     "date": ("datetime64[ns]", "TEXT", "date", "date (YYYY-MM-DD)"),
 }
+#: The Table Schema types this package supports (the descriptor checks refuse others).
+TYPES = frozenset(_TYPES)
 
 
 @dataclass(frozen=True)
