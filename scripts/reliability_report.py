@@ -54,7 +54,7 @@ def _run(mutation: str, root: Path, archive: Path, seed: int) -> Case:
         mutation,
         applicable=True,
         caught=out.code == 1 and not out.traceback,
-        located=is_located(out.lines, where),
+        located=is_located(out.lines, where, m.codes),
         traceback=out.traceback,
         frictionless_agrees=agrees,
         where=str(where),
@@ -103,14 +103,15 @@ def render(results: dict[str, tuple[list[Case], Case]], n: int, seed: int, real_
         f"{n} generated packages (seeds {seed}..{seed + n - 1}; every table filled, one source with the "
         f"damage profile `utf8-as-latin10-c1-lost`) and to a copy of the real package ({real_rows}). "
         "A case is **caught** when `cartel-directive validate` exits 1 without a traceback, and "
-        "**located** when one of its lines names the file, the row (where there is one) and the column "
-        "(where there is one) of the break. **Frictionless** counts the cases where `frictionless validate` "
+        "**located** when one of its problems (`validate --format json`) names the file, the row (where there "
+        "is one) and the column (where there is one) of the break, with one of the class's rule **codes**. "
+        "**Frictionless** counts the cases where `frictionless validate` "
         "reaches the same verdict, for the rules the Frictionless standard covers (n/a: a rule of this "
         "package that Frictionless does not check; it accepts those files).",
         "",
-        "| mutation class | what it breaks | generated: tried | caught | located | Frictionless agrees "
+        "| mutation class | what it breaks | codes | generated: tried | caught | located | Frictionless agrees "
         "| real package |",
-        "|---|---|---:|---:|---:|---:|---|",
+        "|---|---|---|---:|---:|---:|---:|---|",
     ]
     totals = [0, 0, 0]
     for m in MUTATIONS:
@@ -123,7 +124,8 @@ def render(results: dict[str, tuple[list[Case], Case]], n: int, seed: int, real_
             r = "caught, located" if real.caught and real.located else ("caught" if real.caught else "**MISSED**")
             if real.frictionless_agrees is not None:
                 r += ", Frictionless agrees" if real.frictionless_agrees else ", **Frictionless disagrees**"
-        lines.append(f"| `{m.name}` | {m.doc} | {tried} | {caught} | {located} | {agree} | {r} |")
+        codes = ", ".join(f"`{c}`" for c in sorted(m.codes)) or "any"
+        lines.append(f"| `{m.name}` | {m.doc} | {codes} | {tried} | {caught} | {located} | {agree} | {r} |")
     real_tried = sum(results[m.name][1].applicable for m in MUTATIONS)
     lines += [
         "",

@@ -67,6 +67,7 @@ class Line:
     row: int | None
     column: str | None
     message: str
+    code: str = ""
 
 
 class Workspace:
@@ -447,6 +448,30 @@ def control_char(ws: Workspace, rng: random.Random) -> Located:
     return _loc(ws, t, ws.set_cell(t, i, col, v), col)
 
 
+def _insert(ws: Workspace, rng: random.Random, chars: list[str]) -> Located:
+    t, i, col, v = _free_cell(ws, rng)
+    k = rng.randrange(1, len(v)) if len(v) > 1 else 1
+    return _loc(ws, t, ws.set_cell(t, i, col, v[:k] + rng.choice(chars) + v[k:]), col)
+
+
+def bidi_control(ws: Workspace, rng: random.Random) -> Located:
+    return _insert(ws, rng, ["\u202e", "\u202d", "\u2066", "\u200f", "\u061c"])
+
+
+def invisible_char(ws: Workspace, rng: random.Random) -> Located:
+    return _insert(ws, rng, ["\u200b", "\u200d", "\u2060", "\ufeff", "\u00ad"])
+
+
+def not_nfc(ws: Workspace, rng: random.Random) -> Located:
+    """A letter with a combining accent (NFD) where NFC composes it."""
+    return _insert(ws, rng, ["e\u0301", "n\u0303", "a\u0300", "o\u0308"])
+
+
+def non_finite_number(ws: Workspace, rng: random.Random) -> Located:
+    t, i, col = _pick(rng, ws.cells(lambda t, c, v, f: f.get("type") == "number"))
+    return _loc(ws, t, ws.set_cell(t, i, col, rng.choice(["1e400", "-1e999", "inf", "nan", "NaN", "Infinity"])), col)
+
+
 def _formula(prefix: str) -> Callable[[Workspace, random.Random], Located]:
     def op(ws: Workspace, rng: random.Random) -> Located:
         t, i, col, v = _free_cell(ws, rng)
@@ -536,54 +561,170 @@ class Mutation:
     op: Callable[[Workspace, random.Random], Located]
     frictionless: bool  # the Frictionless standard's validator covers this promise
     doc: str
+    #: the rule codes that may name it (a problem at the spot must carry one); empty: any code
+    codes: frozenset[str] = frozenset()
 
 
 def _registry() -> list[Mutation]:
     m = [
-        Mutation("wrong_type", wrong_type, True, "a cell not of its field's type"),
-        Mutation("enum", enum_violation, True, "a value outside an enum"),
-        Mutation("pattern", pattern_violation, True, "a value that does not match its pattern"),
-        Mutation("missing_required", missing_required, True, "an empty required cell"),
-        Mutation("duplicate_pk", duplicate_pk, True, "a row repeated (duplicate primary key)"),
+        Mutation("wrong_type", wrong_type, True, "a cell not of its field's type", frozenset({"type-error"})),
+        Mutation("enum", enum_violation, True, "a value outside an enum", frozenset({"constraint-enum"})),
+        Mutation(
+            "pattern",
+            pattern_violation,
+            True,
+            "a value that does not match its pattern",
+            frozenset({"constraint-pattern"}),
+        ),
+        Mutation(
+            "missing_required", missing_required, True, "an empty required cell", frozenset({"constraint-required"})
+        ),
+        Mutation(
+            "duplicate_pk", duplicate_pk, True, "a row repeated (duplicate primary key)", frozenset({"primary-key"})
+        ),
     ]
     seen = set()
     for t, c, rt, rc in _relations_of_schemas():
         name = f"dangling_fk:{t}.{c}"
         if name not in seen:
             seen.add(name)
-            m.append(Mutation(name, _dangling(t, c, rt, rc), True, f"{t}.{c} names no {rt}.{rc}"))
+            m.append(
+                Mutation(name, _dangling(t, c, rt, rc), True, f"{t}.{c} names no {rt}.{rc}", frozenset({"foreign-key"}))
+            )
     m += [
-        Mutation("evidence_not_in_source", evidence_not_in_source, False, "evidence that is not the archived text"),
-        Mutation("offsets_shifted", offsets_shifted, False, "evidence offsets shifted by one character"),
-        Mutation("evidence_outside_body", evidence_outside_body, False, "evidence from outside the article body"),
+        Mutation(
+            "evidence_not_in_source",
+            evidence_not_in_source,
+            False,
+            "evidence that is not the archived text",
+            frozenset({"evidence-mismatch"}),
+        ),
+        Mutation(
+            "offsets_shifted",
+            offsets_shifted,
+            False,
+            "evidence offsets shifted by one character",
+            frozenset({"evidence-mismatch"}),
+        ),
+        Mutation(
+            "evidence_outside_body",
+            evidence_outside_body,
+            False,
+            "evidence from outside the article body",
+            frozenset({"evidence-outside-body"}),
+        ),
         Mutation(
             "evidence_in_non_article_span",
             evidence_in_non_article_span,
             False,
             "evidence from site text inside the body",
+            frozenset({"evidence-in-non-article-span"}),
         ),
-        Mutation("quote_not_in_evidence", quote_not_in_evidence, False, "a quote not inside its evidence"),
-        Mutation("date_start_after_end", date_start_after_end, False, "date_start after date_end"),
-        Mutation("edtf_disagrees", edtf_disagrees, False, "an EDTF date that disagrees with start/end"),
-        Mutation("derived_not_recomputing", derived_not_recomputing, False, "a derived figure that does not recompute"),
-        Mutation("tampered_archive", tampered_archive, False, "an archived source file changed (SHA-256)"),
-        Mutation("tampered_data_file", tampered_data_file, True, "a data file changed after its hash was recorded"),
-        Mutation("header_reordered", header_reordered, True, "two columns swapped"),
-        Mutation("column_dropped", column_dropped, True, "a column removed"),
-        Mutation("column_added", column_added, True, "a column added"),
-        Mutation("bom", bom, False, "a UTF-8 byte-order mark"),
-        Mutation("crlf", crlf, False, "CRLF line endings"),
-        Mutation("edge_whitespace", edge_whitespace, False, "leading or trailing whitespace in a cell"),
-        Mutation("control_char", control_char, False, "a control character in a cell"),
+        Mutation(
+            "quote_not_in_evidence",
+            quote_not_in_evidence,
+            False,
+            "a quote not inside its evidence",
+            frozenset({"quote-not-in-evidence"}),
+        ),
+        Mutation(
+            "date_start_after_end",
+            date_start_after_end,
+            False,
+            "date_start after date_end",
+            frozenset({"date-start-after-end"}),
+        ),
+        Mutation(
+            "edtf_disagrees",
+            edtf_disagrees,
+            False,
+            "an EDTF date that disagrees with start/end",
+            frozenset({"date-disagrees-with-edtf"}),
+        ),
+        Mutation(
+            "derived_not_recomputing",
+            derived_not_recomputing,
+            False,
+            "a derived figure that does not recompute",
+            frozenset({"derivation-mismatch"}),
+        ),
+        Mutation(
+            "tampered_archive",
+            tampered_archive,
+            False,
+            "an archived source file changed (SHA-256)",
+            frozenset({"archive-hash-mismatch"}),
+        ),
+        Mutation(
+            "tampered_data_file",
+            tampered_data_file,
+            True,
+            "a data file changed after its hash was recorded",
+            frozenset({"file-hash-mismatch", "file-bytes-mismatch"}),
+        ),
+        Mutation("header_reordered", header_reordered, True, "two columns swapped", frozenset({"header-order"})),
+        Mutation("column_dropped", column_dropped, True, "a column removed", frozenset({"header-missing-column"})),
+        Mutation("column_added", column_added, True, "a column added", frozenset({"header-extra-column"})),
+        Mutation("bom", bom, False, "a UTF-8 byte-order mark", frozenset({"csv-bom"})),
+        Mutation("crlf", crlf, False, "CRLF line endings", frozenset({"csv-line-ending"})),
+        Mutation(
+            "edge_whitespace",
+            edge_whitespace,
+            False,
+            "leading or trailing whitespace in a cell",
+            frozenset({"cell-edge-whitespace"}),
+        ),
+        Mutation(
+            "control_char",
+            control_char,
+            False,
+            "a control character in a cell",
+            frozenset({"cell-control-character", "csv-nul"}),
+        ),
     ]
     for prefix, label in (("=", "eq"), ("+", "plus"), ("-", "minus"), ("@", "at")):
-        m.append(Mutation(f"formula_{label}", _formula(prefix), False, f"a text cell starting with {prefix!r}"))
+        m.append(
+            Mutation(
+                f"formula_{label}",
+                _formula(prefix),
+                False,
+                f"a text cell starting with {prefix!r}",
+                frozenset({"cell-formula"}),
+            )
+        )
     m += [
-        Mutation("mojibake", mojibake, False, "mojibake left in a cell"),
-        Mutation("unsorted_rows", unsorted_rows, False, "two rows out of primary-key order"),
-        Mutation("truncated_file", truncated_file, True, "a file cut in the middle of its last row"),
-        Mutation("empty_file", empty_file, True, "a zero-byte file"),
-        Mutation("not_utf8", not_utf8, True, "a byte that is not UTF-8"),
+        Mutation("mojibake", mojibake, False, "mojibake left in a cell", frozenset({"cell-mojibake"})),
+        Mutation(
+            "unsorted_rows", unsorted_rows, False, "two rows out of primary-key order", frozenset({"rows-unsorted"})
+        ),
+        Mutation(
+            "truncated_file",
+            truncated_file,
+            True,
+            "a file cut in the middle of its last row",
+            frozenset({"csv-final-newline", "csv-quote", "csv-row-width"}),
+        ),
+        Mutation("empty_file", empty_file, True, "a zero-byte file", frozenset({"csv-empty"})),
+        Mutation("not_utf8", not_utf8, True, "a byte that is not UTF-8", frozenset({"csv-encoding"})),
+        # issue 11: text that says what it shows, numbers that are numbers
+        Mutation(
+            "bidi_control", bidi_control, False, "a bidirectional control (U+202E...)", frozenset({"cell-bidi-control"})
+        ),
+        Mutation(
+            "invisible_char",
+            invisible_char,
+            False,
+            "a zero-width or other invisible format character",
+            frozenset({"cell-invisible-character"}),
+        ),
+        Mutation("not_nfc", not_nfc, False, "text in NFD where NFC composes it", frozenset({"cell-not-nfc"})),
+        Mutation(
+            "non_finite_number",
+            non_finite_number,
+            False,
+            "1e400, inf or nan in a number field",
+            frozenset({"type-range", "type-error"}),
+        ),
     ]
     return m
 
@@ -838,12 +979,12 @@ BY_NAME = {m.name: m for m in MUTATIONS}
 _LINE = re.compile(
     r"^(?P<file>[^:\s][^:]*?)"
     r"(?::(?P<row>\d+)(?::(?P<col>[^:\s][^:]*?))?|::(?P<col2>[^:\s][^:]*?))?"
-    r": (?P<msg>.*)$"
+    r": (?P<msg>.*?)(?:  \[(?P<code>[a-z0-9-]+)\])?$"
 )
 
 
 def parse_lines(output: str) -> list[Line]:
-    """The problem lines of a validate report (``file:row:column: message``)."""
+    """The problem lines of a text validate report (``file:row:column: message  [code]``)."""
     out = []
     for text in output.splitlines():
         if text.startswith(("  ", "cartel-directive ", "valid:", "INVALID:")):
@@ -851,7 +992,7 @@ def parse_lines(output: str) -> list[Line]:
         m = _LINE.match(text)
         if m:
             row = int(m["row"]) if m["row"] else None
-            out.append(Line(m["file"], row, m["col"] or m["col2"], m["msg"]))
+            out.append(Line(m["file"], row, m["col"] or m["col2"], m["msg"], m["code"] or ""))
     return out
 
 
@@ -862,8 +1003,12 @@ class Outcome:
     stderr: str
 
     @property
+    def report(self) -> dict:
+        return json.loads(self.stdout) if self.stdout.strip() else {"problems": [], "summary": {}}
+
+    @property
     def lines(self) -> list[Line]:
-        return parse_lines(self.stdout)
+        return [Line(p["file"], p["row"], p["column"], p["message"], p["code"]) for p in self.report["problems"]]
 
     @property
     def traceback(self) -> bool:
@@ -871,23 +1016,25 @@ class Outcome:
 
 
 def run_cli(root: Path, archive: Path, *extra: str) -> Outcome:
-    """Run ``cartel-directive validate`` in this process and capture what it prints."""
+    """Run ``cartel-directive validate --format json`` in this process and capture what it prints."""
     from cartel_directive.cli import main
 
     out, err = io.StringIO(), io.StringIO()
     with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-        code = main(["validate", str(root), "--sources", str(archive), *extra])
+        code = main(["validate", str(root), "--sources", str(archive), "--format", "json", *extra])
     return Outcome(code, out.getvalue(), err.getvalue())
 
 
-def is_located(lines: list[Line], where: Located) -> bool:
-    """Whether some problem line names ``where``'s file, row and (one of its) columns."""
+def is_located(lines: list[Line], where: Located, codes: frozenset[str] = frozenset()) -> bool:
+    """Whether some problem names ``where``'s file, row and (one of its) columns, with one of ``codes``."""
     for line in lines:
         if line.file != where.file:
             continue
         if where.row is not None and line.row != where.row:
             continue
         if where.columns is not None and line.column not in where.columns:
+            continue
+        if codes and line.code not in codes:
             continue
         return True
     return False

@@ -25,7 +25,7 @@ def test_schemas_come_from_the_table_schema_files(root: Path) -> None:
     """Dtypes, nullability, uniqueness and checks are read from schemas/*.schema.json, not written twice."""
     pkg = Package.open(root)
     for name, schema in pkg.schemas.items():
-        dfs = build_schema(schema, schema.field_names, {}, pkg.schemas)
+        dfs, _ = build_schema(schema, schema.field_names, {}, pkg.schemas)
         assert list(dfs.columns) == schema.field_names
         for f in schema.fields:
             col = dfs.columns[f.name]

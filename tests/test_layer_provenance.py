@@ -96,4 +96,4 @@ def test_without_archive_the_layer_says_it_did_not_run(gen, monkeypatch) -> None
     from cartel_directive.cli import main
 
     os.environ.pop("CARTEL_DIRECTIVE_SOURCES", None)
-    assert main(["validate", str(gen[0]), "--require-provenance"]) == 1
+    assert main(["validate", str(gen[0]), "--require-provenance"]) == 2  # a usage error, not invalid data

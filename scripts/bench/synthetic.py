@@ -48,6 +48,13 @@ from cartel_directive.descriptor import TABLES, file_digest
 
 REPO = Path(__file__).resolve().parents[2]
 DAMAGE = "utf8-as-latin10-c1-lost"
+#: Column positions of the statistics table, from its schema (so new fields never shift them silently).
+STAT_COLUMNS = {
+    f["name"]: i
+    for i, f in enumerate(
+        json.loads((REPO / "schemas" / "statistics.schema.json").read_text(encoding="utf-8"))["fields"]
+    )
+}
 #: Fields whose ``[0-9]{4}`` pattern is widened beyond 10 000 rows.
 ID_FIELDS = {
     "statement_id",
@@ -406,15 +413,17 @@ def generate(out: Path, n: int, seed: int = 7) -> dict[str, int]:
             ]
         )
     plain = [i for i in range(four_digit) if not _derived(i)]
+    assert len(stat_rows[0]) == len(STAT_COLUMNS), "statistics rows out of step with the schema"
     for i, r in enumerate(stat_rows):  # derived values, once all inputs are known
         if not _derived(i):
             continue
         a, b = (_id("stat", x) for x in rnd.sample(plain, 2))
         if values[b] < values[a]:
             a, b = b, a  # keep the result positive: a cell may not start with '-'
-        r[18] = f"({b} - {a}) / {a} * 100"
-        r[16] = a
-        r[2] = r[3] = f"{evaluate(r[16], values):.2f}"
+        col = STAT_COLUMNS
+        r[col["derivation"]] = f"({b} - {a}) / {a} * 100"
+        r[col["baseline_stat_id"]] = a
+        r[col["value"]] = r[col["value_text"]] = f"{evaluate(r[col['derivation']], values):.2f}"
     rows["statistics"] = stat_rows
 
     all_ids = [r[0] for r in st_rows[:50]] + [r[0] for r in ev_rows[:50]] + actor_ids[:50]

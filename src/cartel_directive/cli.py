@@ -40,18 +40,29 @@ def _package(args: argparse.Namespace) -> Path:
 
 
 def _validate(args: argparse.Namespace) -> int:
+    """Exit 0: valid; 1: invalid data; 2: usage or I/O error (no package, unreadable file)."""
+    import json
+
     from .extras import require
+    from .problems import escape
 
     root = _package(args)
     require("validate", "validate")
     from .validate import validate
 
-    report = validate(root, sources=args.sources, with_frictionless=args.with_frictionless)
-    for line in report.lines():
-        print(line)
+    try:
+        report = validate(root, sources=args.sources, with_frictionless=args.with_frictionless)
+    except OSError as exc:
+        print(f"error: {escape(str(exc))}", file=sys.stderr)
+        return 2
+    if args.format == "json":
+        print(json.dumps(report.to_json(), indent=2))
+    else:
+        for line in report.lines():
+            print(line)
     if args.require_provenance and "provenance" not in report.ran:
         print("error: the provenance layer did not run (--require-provenance)", file=sys.stderr)
-        return 1
+        return 2
     return 0 if report.ok else 1
 
 
@@ -181,7 +192,7 @@ def parser() -> argparse.ArgumentParser:
         description="Check a data package: the standard (descriptor, bytes, hashes), CSV hygiene, "
         "types/constraints/keys (pandera, from the Table Schemas), and provenance "
         "against the source archive. Prints one line per problem "
-        "(file:row:column: what is wrong) and a summary; exits 1 on any problem.",
+        "(file:row:column: what is wrong [code]) and a summary; exits 1 on invalid data, 2 on a usage or I/O error.",
     )
     v.add_argument("--package", metavar="PATH", help=package_help)
     v.add_argument("path", nargs="?", help=argparse.SUPPRESS)  # deprecated: use --package
@@ -192,6 +203,13 @@ def parser() -> argparse.ArgumentParser:
     )
     v.add_argument("--with-frictionless", action="store_true", help="also run the Frictionless validator")
     v.add_argument("--require-provenance", action="store_true", help="fail if the provenance layer could not run")
+    v.add_argument(
+        "--format",
+        choices=("text", "json"),
+        default="text",
+        help="text: one line per problem (at most 20 per code) and a summary; "
+        "json: every problem (code, layer, file, row, column, message) and the summary",
+    )
     v.set_defaults(func=_validate)
 
     b = sub.add_parser(

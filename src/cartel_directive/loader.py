@@ -45,7 +45,7 @@ _SHOWN = 5
 def _open(root: Root) -> Package:
     if root is not None and not isinstance(root, str | os.PathLike):
         raise TypeError(f"root must be a path (str or os.PathLike) or None, not {type(root).__name__}: {root!r}")
-    return Package.open(bundled_root() if root is None else root)
+    return Package.open(bundled_root() if root is None else Path(root))
 
 
 def _check_args(*table: object, **flags: object) -> None:
@@ -150,7 +150,7 @@ def _pandera_problems(pkg: Package, raw: CsvTable, table: str, verify: bool = Tr
         other = raw if name == table else _read(pkg, name, _verified_bytes(pkg, name, verify)[1])
         assert other.frame is not None
         typed[name] = convert_table(other.frame, pkg.schemas[name], other.file)[0]
-    return frames.check(raw, schema, typed[table], typed, pkg.schemas, [])
+    return frames.check(raw.file, schema, typed[table], typed, pkg.schemas, [])
 
 
 def load(table: str, validate: bool = False, *, root: Root = None, verify: bool = True) -> pd.DataFrame:

@@ -200,6 +200,15 @@ def read(data: bytes, file: str, *, max_columns: int = MAX_COLUMNS) -> CsvTable:
     return table
 
 
+def locate(data: bytes, positions: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Record row (header = 1) and 0-based cell index of byte ``positions`` of a file the reader parsed.
+
+    ``data`` is :attr:`CsvTable.data` (what was parsed). The scan is made again here, so
+    that reading a file keeps no structure arrays alive for the rare file with a problem.
+    """
+    return _Scan(data).locate(positions)
+
+
 def _lf_only(data: bytes, scan: _Scan, add) -> tuple[bytes, _Scan]:
     """Report carriage returns outside quoted cells, then read them as LF line endings."""
     import numpy as np

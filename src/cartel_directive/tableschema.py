@@ -143,7 +143,7 @@ class TableSchema:
     def fields(self) -> list[Field]:
         out = []
         for f in self.descriptor["fields"]:
-            extra = {}
+            extra: dict[str, Any] = {}
             if "trueValues" in f:
                 extra["true_values"] = tuple(f["trueValues"])
             if "falseValues" in f:

@@ -1,19 +1,27 @@
-"""Run every layer of checks over a package and collect one report."""
+"""Run every rule of the registry over a package and collect one report.
+
+The steps: open the descriptor; read every table with the one reader
+(:mod:`.reader`); type it with the one typing step (:mod:`.typing_`); then run the
+registered rules (:mod:`.rules`) layer by layer over one shared context. The report is
+data first (:meth:`Report.to_json`), text second (:meth:`Report.lines`).
+"""
 
 from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from . import reader, typing_
-from .checks import crossfield, descriptor_check, frames, hygiene, provenance, standard
 from .descriptor import TABLES, DescriptorError, Package
 from .errors import BoundaryError
-from .problems import Problem
+from .problems import Problem, escape
 from .resources import DESCRIPTOR, sources_dir
+from .rules import LAYERS, Context, rules, run
 
-LAYERS = ("standard", "hygiene", "pandera", "provenance", "frictionless")
+#: Problems of one code printed in text mode before "and N more" (JSON has them all).
+TEXT_CAP = 20
 
 
 @dataclass
@@ -34,13 +42,34 @@ class Report:
     def count(self, layer: str) -> int:
         return sum(1 for p in self.problems if p.layer == layer)
 
-    def lines(self) -> list[str]:
-        """The report as a person reads it: one line per problem, then a summary."""
-        out = [str(p) for p in sorted(self.problems, key=_order)]
+    def codes(self) -> dict[str, int]:
+        """code -> how many problems carry it."""
+        out: dict[str, int] = {}
+        for p in self.problems:
+            out[p.code] = out.get(p.code, 0) + 1
+        return out
+
+    def lines(self, cap: int | None = TEXT_CAP) -> list[str]:
+        """The report as a person reads it: one line per problem (at most ``cap`` per code), then a summary.
+
+        The summary's last line is always the verdict; every problem line starts with
+        a file name and is escaped (:func:`.problems.escape`), so no input can imitate it.
+        """
+        out: list[str] = []
+        shown: dict[str, int] = {}
+        for p in sorted(self.problems, key=_order):
+            shown[p.code] = shown.get(p.code, 0) + 1
+            if cap is None or shown[p.code] <= cap:
+                out.append(str(p) + (f"  [{p.code}]" if p.code else ""))
+        for code, n in sorted(shown.items()):
+            if cap is not None and n > cap:
+                out.append(f"  ... and {n - cap} more [{code}] problems (all of them: --format json)")
         total = sum(self.rows.values())
         out.append(
-            f"cartel-directive {self.version or '?'}: {len(self.rows)} tables, {total} rows "
-            f"({', '.join(f'{k} {v}' for k, v in self.rows.items())})"
+            escape(
+                f"cartel-directive {self.version or '?'}: {len(self.rows)} tables, {total} rows "
+                f"({', '.join(f'{k} {v}' for k, v in self.rows.items())})"
+            )
         )
         for layer in LAYERS:
             if layer in self.ran:
@@ -54,9 +83,39 @@ class Report:
         out.append("valid: no problems found" if not n else f"INVALID: {n} problem{'s' if n > 1 else ''} found")
         return out
 
+    def to_json(self) -> dict[str, Any]:
+        """Every problem (code, layer, file, row, column, message) and the summary."""
+        layers = {}
+        for layer in LAYERS:
+            if layer in self.ran:
+                layers[layer] = {"ran": True, "problems": self.count(layer), "what": self.ran[layer]}
+            elif layer in self.skipped:
+                layers[layer] = {"ran": False, "problems": 0, "why": self.skipped[layer]}
+        return {
+            "problems": [
+                {
+                    "code": p.code,
+                    "layer": p.layer,
+                    "file": p.file,
+                    "row": p.row,
+                    "column": p.column,
+                    "message": p.message,
+                }
+                for p in sorted(self.problems, key=_order)
+            ],
+            "summary": {
+                "valid": self.ok,
+                "problems": len(self.problems),
+                "codes": dict(sorted(self.codes().items())),
+                "version": self.version,
+                "rows": dict(self.rows),
+                "layers": layers,
+            },
+        }
+
 
 def _order(p: Problem) -> tuple:
-    return (p.file, p.row if p.row is not None else -1, p.column or "", p.message)
+    return (p.file, p.row if p.row is not None else -1, p.column or "", p.code, p.message)
 
 
 def validate(
@@ -70,28 +129,34 @@ def validate(
     ``with_provenance=False`` skips the archive layer even when an archive is configured
     (``export`` checks only what needs no archive).
     """
-    import pandas as pd
-
     try:
-        pkg = Package.open(path)  # the descriptor and schemas, checked as data, every path inside the package
+        pkg = Package.open(
+            None if path is None else Path(path)
+        )  # the descriptor and schemas, checked as data, every path inside the package
+        schemas = pkg.schemas
     except (DescriptorError, FileNotFoundError) as exc:
         root = Path(path) if path is not None else Path.cwd()
         report = Report(root=root)
         if isinstance(exc, DescriptorError):
-            report.problems += exc.problems
+            report.problems += [p if p.code else _with_code(p, "descriptor-invalid") for p in exc.problems]
         else:
             report.problems.append(Problem(DESCRIPTOR, None, None, str(exc), "standard", "package-not-found"))
         report.ran["standard"] = "descriptor"
         return report
     report = Report(root=pkg.root, version=pkg.version)
-    schemas = pkg.schemas
+    ctx = Context(package=pkg, schemas=schemas)
 
-    report.problems += descriptor_check.check(pkg)
+    def layer(name: str) -> None:
+        for r in rules(name):
+            report.problems.extend(run(r, ctx))
+
+    layer("standard")
     report.ran["standard"] = "descriptor, paths, bytes and SHA-256 of every resource"
 
-    raws: dict[str, reader.CsvTable] = {}
     for name in [t for t in TABLES if t in pkg.resources] + [t for t in pkg.resources if t not in TABLES]:
         r = pkg.resources[name]
+        if name not in schemas:
+            continue
         try:
             data = pkg.read(name)  # through the package boundary: a regular file inside, never a pipe
         except BoundaryError as exc:
@@ -99,27 +164,21 @@ def validate(
             continue
         table = reader.read(data, r.path)
         report.problems += table.problems
-        if table.parsed:
-            raws[name] = table
+        if table.frame is not None:
+            ctx.files[name] = r.path
+            ctx.strings[name] = table
             report.rows[name] = table.rows
-            report.problems += hygiene.check(table, schemas[name])
-    report.ran["hygiene"] = "encoding, line endings, header, cells, sort order"
+    layer("hygiene")
+    report.ran["hygiene"] = "encoding, line endings, quotes, header, cells, invisible characters, NFC, sort order"
 
-    typed: dict[str, pd.DataFrame] = {}
-    type_errors: dict[str, list[Problem]] = {}
-    for name, table in raws.items():
-        typed[name], type_errors[name] = typing_.convert_table(table.frame, schemas[name], table.file)
-        report.problems += type_errors[name]
-    for name, table in raws.items():
-        report.problems += frames.check(table, schemas[name], typed[name], typed, schemas, type_errors[name])
-    files = {name: pkg.resources[name].path for name in raws}
-    report.problems += crossfield.check(
-        typed,
-        {n: t.frame for n, t in raws.items() if t.frame is not None},
-        files,
-        {n: s.primary_key for n, s in schemas.items()},
-    )
-    report.ran["pandera"] = "types, constraints, primary and foreign keys, dates, derivations, quotes, offsets"
+    for name, table in ctx.strings.items():
+        assert table.frame is not None
+        ctx.typed[name], ctx.type_errors[name] = typing_.convert_table(table.frame, schemas[name], table.file)
+        report.problems += ctx.type_errors[name]
+    layer("pandera")
+    report.ran["pandera"] = "types, constraints, primary and foreign keys"
+    layer("crossfield")
+    report.ran["crossfield"] = "dates, evidence ranges, quotes, derivations, occurrences, related ids"
 
     folder, how = sources_dir(sources)
     if not with_provenance:
@@ -128,19 +187,34 @@ def validate(
         report.skipped["provenance"] = how
     elif not folder.is_dir():
         report.problems.append(
-            Problem(str(folder), None, None, f"the source archive folder (from {how}) does not exist", "provenance")
+            Problem(
+                str(folder),
+                None,
+                None,
+                f"the source archive folder (from {how}) does not exist",
+                "provenance",
+                "archive-folder-missing",
+            )
         )
         report.ran["provenance"] = "archive missing"
     else:
-        problems, checked = provenance.check(provenance.Archive(folder), typed, files)
-        report.problems += problems
+        from .checks.provenance import Archive
+
+        ctx.archive = Archive(folder)
+        layer("provenance")
         report.ran["provenance"] = (
-            f"{len(typed.get('sources', []))} archived files, {checked} excerpts, archive from {how}"
+            f"{len(ctx.typed.get('sources', []))} archived files, {ctx.excerpts_checked} excerpts, archive from {how}"
         )
 
     if with_frictionless:
-        report.problems += standard.check(pkg.root)
+        layer("frictionless")
         report.ran["frictionless"] = "frictionless validate datapackage.json"
     else:
         report.skipped["frictionless"] = "add --with-frictionless to run the Frictionless validator too"
     return report
+
+
+def _with_code(p: Problem, code: str) -> Problem:
+    from dataclasses import replace
+
+    return replace(p, code=code)

@@ -8,15 +8,17 @@ import unicodedata
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
+from ..boundary import show
 from ..dates import EDTFError, edtf_bounds
 from ..derivation import DerivationError, agrees, evaluate
 from ..problems import Problem
+from ..rules import Context, rule
 from ..textfold import fold, fold_many
 
 if TYPE_CHECKING:
     import pandas as pd
 
-LAYER = "pandera"
+LAYER = "crossfield"
 _SPAN = re.compile(r"([0-9]+)-([0-9]+)")
 
 #: (prefix of the EDTF column, basis column, text column) for each date block.
@@ -129,18 +131,25 @@ def check_dates(name: str, file: str, frame: pd.DataFrame) -> Iterator[Problem]:
             lo = lo.date() if lo is not None else None
             hi = hi.date() if hi is not None else None
             if lo is not None and hi is not None and lo > hi:
-                yield Problem(file, row, start, f"{lo} is after {end} {hi}", LAYER)
+                yield Problem(file, row, start, f"{lo} is after {end} {hi}", LAYER, "date-start-after-end")
             if value is None:
                 for c, v in ((start, lo), (end, hi), (basis, how)):
                     if v is not None:
-                        yield Problem(file, row, c, f"must be empty when {col} is empty", LAYER)
+                        yield Problem(file, row, c, f"must be empty when {col} is empty", LAYER, "date-without-edtf")
                 continue
             if how is None:
-                yield Problem(file, row, basis, f"is required when {col} is given (stated or inferred)", LAYER)
+                yield Problem(
+                    file,
+                    row,
+                    basis,
+                    f"is required when {col} is given (stated or inferred)",
+                    LAYER,
+                    "date-basis-required",
+                )
             try:
                 want_lo, want_hi = bounds(value)
             except EDTFError as exc:
-                yield Problem(file, row, col, str(exc), LAYER)
+                yield Problem(file, row, col, str(exc), LAYER, "edtf-invalid")
                 continue
             if lo != want_lo:
                 yield Problem(
@@ -149,6 +158,7 @@ def check_dates(name: str, file: str, frame: pd.DataFrame) -> Iterator[Problem]:
                     start,
                     f"{lo or '(empty)'} disagrees with {col} {value!r}, whose first day is {want_lo or '(open)'}",
                     LAYER,
+                    "date-disagrees-with-edtf",
                 )
             if hi != want_hi:
                 yield Problem(
@@ -157,6 +167,7 @@ def check_dates(name: str, file: str, frame: pd.DataFrame) -> Iterator[Problem]:
                     end,
                     f"{hi or '(empty)'} disagrees with {col} {value!r}, whose last day is {want_hi or '(open)'}",
                     LAYER,
+                    "date-disagrees-with-edtf",
                 )
 
 
@@ -207,25 +218,40 @@ def check_evidence_ranges(name: str, file: str, frame: pd.DataFrame, sources: pd
             if prefix and any(given) and not all(given):
                 missing = [c for c, g in zip(cols, given, strict=False) if not g]
                 yield Problem(
-                    file, row, missing[0], "the other side's evidence block must be complete or wholly empty", LAYER
+                    file,
+                    row,
+                    missing[0],
+                    "the other side's evidence block must be complete or wholly empty",
+                    LAYER,
+                    "evidence-incomplete",
                 )
                 continue
             if s is None or e is None:
                 continue
             s, e = int(s), int(e)
             if s >= e:
-                yield Problem(file, row, cols[2], f"{s} is not before {cols[3]} {e}", LAYER)
+                yield Problem(file, row, cols[2], f"{s} is not before {cols[3]} {e}", LAYER, "evidence-range-order")
                 continue
             if sf in bodies:
                 cs, ce, spans = bodies[sf]
                 if s < cs or e > ce:
                     yield Problem(
-                        file, row, cols[2], f"span {s}-{e} lies outside the article body of {sf} ({cs}-{ce})", LAYER
+                        file,
+                        row,
+                        cols[2],
+                        f"span {s}-{e} lies outside the article body of {sf} ({cs}-{ce})",
+                        LAYER,
+                        "evidence-outside-body",
                     )
                 for a, b in spans:
                     if s < b and a < e:
                         yield Problem(
-                            file, row, cols[2], f"span {s}-{e} overlaps non-article text {a}-{b} of {sf}", LAYER
+                            file,
+                            row,
+                            cols[2],
+                            f"span {s}-{e} overlaps non-article text {a}-{b} of {sf}",
+                            LAYER,
+                            "evidence-in-non-article-span",
                         )
 
 
@@ -277,12 +303,23 @@ def check_sources(file: str, frame: pd.DataFrame) -> Iterator[Problem]:
         frame, "content_start", "content_end", "non_article_spans", "outlet", "outlet_basis"
     ):
         if cs is not None and ce is not None and cs >= ce:
-            yield Problem(file, row, "content_start", f"{cs} is not before content_end {ce}", LAYER)
+            yield Problem(
+                file, row, "content_start", f"{cs} is not before content_end {ce}", LAYER, "content-range-order"
+            )
         for a, b in parse_spans(spans or ""):
             if a >= b or (cs is not None and a < cs) or (ce is not None and b > ce):
-                yield Problem(file, row, "non_article_spans", f"span {a}-{b} is empty or outside the body", LAYER)
+                yield Problem(
+                    file,
+                    row,
+                    "non_article_spans",
+                    f"span {a}-{b} is empty or outside the body",
+                    LAYER,
+                    "non-article-span-invalid",
+                )
         if (outlet is None) != (basis is None):
-            yield Problem(file, row, "outlet_basis", "must be given exactly when outlet is given", LAYER)
+            yield Problem(
+                file, row, "outlet_basis", "must be given exactly when outlet is given", LAYER, "outlet-basis-mismatch"
+            )
 
 
 def check_quotes(file: str, frame: pd.DataFrame) -> Iterator[Problem]:
@@ -319,6 +356,7 @@ def check_quotes(file: str, frame: pd.DataFrame) -> Iterator[Problem]:
                 "quote",
                 "is not inside evidence (the quote must be the speaker's words as they stand in the excerpt)",
                 LAYER,
+                "quote-not-in-evidence",
             )
 
 
@@ -334,10 +372,24 @@ def check_statistics(file: str, frame: pd.DataFrame, raw: pd.DataFrame) -> Itera
         if derived is None:
             continue
         if bool(derived) != (formula is not None):
-            yield Problem(file, row, "derivation", "must be given exactly when is_derived is true", LAYER)
+            yield Problem(
+                file,
+                row,
+                "derivation",
+                "must be given exactly when is_derived is true",
+                LAYER,
+                "derivation-flag-mismatch",
+            )
             continue
         if (qual == "computed") != bool(derived):
-            yield Problem(file, row, "value_qualifier", "must be 'computed' exactly when is_derived is true", LAYER)
+            yield Problem(
+                file,
+                row,
+                "value_qualifier",
+                "must be 'computed' exactly when is_derived is true",
+                LAYER,
+                "computed-qualifier-mismatch",
+            )
         if (qual in NO_NUMBER) != (value is None):
             yield Problem(
                 file,
@@ -345,13 +397,14 @@ def check_statistics(file: str, frame: pd.DataFrame, raw: pd.DataFrame) -> Itera
                 "value",
                 f"must be empty exactly when value_qualifier is one of {', '.join(NO_NUMBER)}",
                 LAYER,
+                "value-presence-mismatch",
             )
         if not derived or formula is None:
             continue
         try:
             result = evaluate(formula, values)
         except DerivationError as exc:
-            yield Problem(file, row, "derivation", str(exc), LAYER)
+            yield Problem(file, row, "derivation", str(exc), LAYER, "derivation-invalid")
             continue
         if value is None or not agrees(value_text[row - 2], result):
             yield Problem(
@@ -360,6 +413,7 @@ def check_statistics(file: str, frame: pd.DataFrame, raw: pd.DataFrame) -> Itera
                 "value",
                 f"{value_text[row - 2] or '(empty)'} does not recompute: {formula} = {result:.6g}",
                 LAYER,
+                "derivation-mismatch",
             )
 
 
@@ -379,6 +433,7 @@ def check_occurrences(file: str, frame: pd.DataFrame) -> Iterator[Problem]:
                 "occurrence_id",
                 f"{occ} is already reported from {sf} in row {seen[(occ, sf)]}; one row per occurrence and source",
                 LAYER,
+                "occurrence-repeated",
             )
         else:
             seen[(occ, sf)] = row
@@ -397,26 +452,79 @@ def check_related(
     for row, related in _rows(frame, "related_ids"):
         for rid in filter(None, (related or "").split(";")):
             if rid not in known:
-                yield Problem(file, row, "related_ids", f"{rid!r} is not an id of any table", LAYER)
+                yield Problem(
+                    file, row, "related_ids", f"{show(rid)} is not an id of any table", LAYER, "related-id-unknown"
+                )
 
 
-def check(
-    frames: dict[str, pd.DataFrame], raws: dict[str, pd.DataFrame], files: dict[str, str], pks: dict[str, list[str]]
-) -> list[Problem]:
-    out: list[Problem] = []
-    sources = frames.get("sources")
-    for name, frame in frames.items():
-        file = files[name]
-        out += check_dates(name, file, frame)
-        out += check_evidence_ranges(name, file, frame, sources)
-        if name == "sources":
-            out += check_sources(file, frame)
-        if name == "statements":
-            out += check_quotes(file, frame)
-        if name == "statistics":
-            out += check_statistics(file, frame, raws[name])
-        if name == "events":
-            out += check_occurrences(file, frame)
-        if name == "discrepancies":
-            out += check_related(file, frame, frames, pks)
-    return out
+@rule(
+    "date-disagrees-with-edtf",
+    LAYER,
+    "date-start-after-end",
+    "date-without-edtf",
+    "date-basis-required",
+    "edtf-invalid",
+)
+def dates(ctx: Context) -> Iterator[Problem]:
+    """EDTF dates, their first and last days, and their basis agree."""
+    for name, frame in ctx.typed.items():
+        yield from check_dates(name, ctx.files[name], frame)
+
+
+@rule(
+    "evidence-outside-body",
+    LAYER,
+    "evidence-incomplete",
+    "evidence-range-order",
+    "evidence-in-non-article-span",
+)
+def evidence_ranges(ctx: Context) -> Iterator[Problem]:
+    """Evidence offsets are ordered, inside the source's article body, outside non-article spans."""
+    sources = ctx.typed.get("sources")
+    for name, frame in ctx.typed.items():
+        yield from check_evidence_ranges(name, ctx.files[name], frame, sources)
+
+
+@rule("content-range-order", LAYER, "non-article-span-invalid", "outlet-basis-mismatch")
+def source_rows(ctx: Context) -> Iterator[Problem]:
+    """A source's body range, non-article spans and outlet basis are consistent."""
+    if "sources" in ctx.typed:
+        yield from check_sources(ctx.files["sources"], ctx.typed["sources"])
+
+
+@rule("quote-not-in-evidence", LAYER)
+def quotes(ctx: Context) -> Iterator[Problem]:
+    """A statement's quote lies inside its evidence (after folding)."""
+    if "statements" in ctx.typed:
+        yield from check_quotes(ctx.files["statements"], ctx.typed["statements"])
+
+
+@rule(
+    "derivation-mismatch",
+    LAYER,
+    "derivation-flag-mismatch",
+    "computed-qualifier-mismatch",
+    "value-presence-mismatch",
+    "derivation-invalid",
+)
+def statistics(ctx: Context) -> Iterator[Problem]:
+    """Derived figures recompute from their formula; qualifiers agree with values."""
+    if "statistics" in ctx.typed and "statistics" in ctx.strings:
+        frame = ctx.strings["statistics"].frame
+        if frame is not None:
+            yield from check_statistics(ctx.files["statistics"], ctx.typed["statistics"], frame)
+
+
+@rule("occurrence-repeated", LAYER)
+def occurrences(ctx: Context) -> Iterator[Problem]:
+    """One event row per occurrence and source."""
+    if "events" in ctx.typed:
+        yield from check_occurrences(ctx.files["events"], ctx.typed["events"])
+
+
+@rule("related-id-unknown", LAYER)
+def related(ctx: Context) -> Iterator[Problem]:
+    """Every id in a discrepancy's related_ids names a row of some table."""
+    if "discrepancies" in ctx.typed:
+        pks = {n: s.primary_key for n, s in ctx.schemas.items()}
+        yield from check_related(ctx.files["discrepancies"], ctx.typed["discrepancies"], ctx.typed, pks)

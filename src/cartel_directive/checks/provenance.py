@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .. import boundary
 from ..errors import BoundaryError
 from ..problems import Problem
+from ..rules import Context, rule
 from ..textfold import DAMAGE_PROFILES, FoldedText, fold_many, matches, repair
 from .crossfield import EVIDENCE_BLOCKS, _has, _rows
 
@@ -16,6 +18,18 @@ if TYPE_CHECKING:
     import pandas as pd
 
 LAYER = "provenance"
+#: the package boundary's codes for a source_file it refuses to open (:func:`boundary.inside`)
+PATH_CODES = (
+    "path-type",
+    "path-invalid",
+    "path-url",
+    "path-absolute",
+    "path-parent",
+    "path-outside",
+    "path-missing",
+    "path-not-file",
+    "path-unreadable",
+)
 
 
 class Archive:
@@ -43,7 +57,16 @@ def check(archive: Archive, frames: dict[str, pd.DataFrame], files: dict[str, st
     sources = frames.get("sources")
     sfile = files.get("sources", "data/sources.csv")
     if sources is None or not _has(sources, "source_file", "sha256", "bytes", "encoding_damage", "content_end"):
-        return [Problem(sfile, None, None, "cannot check provenance: sources.csv could not be read", LAYER)], 0
+        return [
+            Problem(
+                sfile,
+                None,
+                None,
+                "cannot check provenance: sources.csv could not be read",
+                LAYER,
+                "provenance-unavailable",
+            )
+        ], 0
     profiles: dict[str, str | None] = {}
     for row, name, sha, size, damage, content_end in _rows(
         sources, "source_file", "sha256", "bytes", "encoding_damage", "content_end"
@@ -63,16 +86,28 @@ def check(archive: Archive, frames: dict[str, pd.DataFrame], files: dict[str, st
                     "sha256",
                     f"does not match the archived file {name} (SHA-256 {hashlib.sha256(data).hexdigest()}): the archive or the table was changed",
                     LAYER,
+                    "archive-hash-mismatch",
                 )
             )
         if size is not None and len(data) != int(size):
             out.append(
-                Problem(sfile, row, "bytes", f"{size} does not match the archived file's size {len(data)}", LAYER)
+                Problem(
+                    sfile,
+                    row,
+                    "bytes",
+                    f"{size} does not match the archived file's size {len(data)}",
+                    LAYER,
+                    "archive-size-mismatch",
+                )
             )
         try:
             text = archive.text(name)
         except UnicodeDecodeError as exc:
-            out.append(Problem(sfile, row, "source_file", f"archived file {name} is not UTF-8: {exc}", LAYER))
+            out.append(
+                Problem(
+                    sfile, row, "source_file", f"archived file {name} is not UTF-8: {exc}", LAYER, "archive-not-utf8"
+                )
+            )
             continue
         if content_end is not None and int(content_end) > len(text):
             out.append(
@@ -82,6 +117,7 @@ def check(archive: Archive, frames: dict[str, pd.DataFrame], files: dict[str, st
                     "content_end",
                     f"{content_end} is past the end of {name} ({len(text)} characters)",
                     LAYER,
+                    "content-end-past-file",
                 )
             )
         if damage is not None and damage not in DAMAGE_PROFILES:
@@ -106,7 +142,14 @@ def check(archive: Archive, frames: dict[str, pd.DataFrame], files: dict[str, st
                 if e > len(text) or not matches(text, s, e, ev, profiles[sf]):
                     hint = _locate(text, ev, profiles[sf])
                     out.append(
-                        Problem(files[table], row, cols[1], f"is not the archived text of {sf} at {s}-{e}{hint}", LAYER)
+                        Problem(
+                            files[table],
+                            row,
+                            cols[1],
+                            f"is not the archived text of {sf} at {s}-{e}{hint}",
+                            LAYER,
+                            "evidence-mismatch",
+                        )
                     )
     return out, checked
 
@@ -162,3 +205,21 @@ def _locate(text: str, excerpt: str, profile: str | None) -> str:
         return "; it occurs nowhere in that file"
     spans = ", ".join(f"{a}-{b}" for a, b in hits[:3])
     return f"; it occurs at {spans}: run `cartel-directive build` to recompute the offsets"
+
+
+@rule(
+    "evidence-mismatch",
+    LAYER,
+    "provenance-unavailable",
+    "archive-file-missing",
+    "archive-hash-mismatch",
+    "archive-size-mismatch",
+    "archive-not-utf8",
+    "content-end-past-file",
+    *PATH_CODES,
+)
+def excerpts(ctx: Context) -> Iterator[Problem]:
+    """The archived files are the ones sources.csv records, and every excerpt is their text."""
+    if ctx.archive is not None:
+        problems, ctx.excerpts_checked = check(ctx.archive, ctx.typed, ctx.files)
+        yield from problems
