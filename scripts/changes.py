@@ -19,8 +19,6 @@ they are, with their ids: change ids are never renumbered.
 from __future__ import annotations
 
 import argparse
-import csv
-import io
 import json
 import subprocess
 import sys
@@ -29,6 +27,7 @@ from pathlib import Path
 from csv_diff import compare
 
 from cartel_directive import csvformat
+from cartel_directive.reader import read
 from tabledata import ROOT, TABLES
 
 RELEASES = Path("metadata/releases.json")
@@ -43,7 +42,15 @@ def _schema(table: str) -> dict:
 
 def _keyed(text: str, pk: list[str]) -> dict[str, dict[str, str]]:
     """Rows of a CSV text keyed by their primary key (joined by ``|`` when it has several columns)."""
-    return {"|".join(r[c] for c in pk): r for r in csv.DictReader(io.StringIO(text))}
+    return {"|".join(r[c] for c in pk): r for r in _records(text.encode("utf-8"), "an earlier version")}
+
+
+def _records(data: bytes, file: str) -> list[dict[str, str]]:
+    """The rows of a CSV file as dicts, read by the package's one reader."""
+    table = read(data, file)
+    if table.frame is None:
+        raise SystemExit("\n".join(map(str, table.problems)))
+    return table.frame.to_dict("records")
 
 
 def _old(table: str, commit: str) -> str | None:
@@ -102,8 +109,7 @@ def differences(commit: str) -> list[dict[str, str]]:
 
 
 def _reasons() -> list[dict[str, str]]:
-    with open(ROOT / REASONS, encoding="utf-8", newline="") as fh:
-        return list(csv.DictReader(fh))
+    return _records((ROOT / REASONS).read_bytes(), str(REASONS))
 
 
 def _match(d: dict[str, str], entries: list[dict[str, str]]) -> dict[str, str] | None:
@@ -126,7 +132,10 @@ def build(release: str, commit: str) -> tuple[list[str], list[list[str]]]:
     path = ROOT / CHANGES
     kept: list[dict[str, str]] = []
     if path.is_file():
-        _, rows = csvformat.read(path)
+        table = read(path.read_bytes(), str(CHANGES))
+        if table.frame is None:
+            raise SystemExit("\n".join(map(str, table.problems)))
+        rows = table.frame.to_numpy(dtype=object).tolist()
         kept = [dict(zip(header, r, strict=True)) for r in rows if r[header.index("version")] != release]
     known = {(r["version"], r["table_name"], r["row_id"], r["change_kind"]) for r in kept}
     for e in entries:  # changes of earlier releases that no diff can show (ids retired before the first release)
