@@ -150,10 +150,16 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--workdir", type=Path, help="where to generate packages (default: a new temp folder)")
     p.add_argument("--keep", action="store_true", help="keep the generated packages")
     p.add_argument("--out", type=Path, default=REPO / "docs" / "benchmarks.md")
+    p.add_argument("--from-json", type=Path, help="render the report again from a run's saved .json (no measuring)")
     args = p.parse_args(argv)
+    if args.from_json:
+        saved = json.loads(args.from_json.read_text(encoding="utf-8"))
+        saved["targets"] = targets(saved)
+        args.out.write_text(report(saved, saved["command"]), encoding="utf-8")
+        return 0
     command = "python scripts/bench/run.py " + shlex.join(argv if argv is not None else sys.argv[1:])
     work = args.workdir or Path(tempfile.mkdtemp(prefix="cartel-bench-"))
-    results: dict = {"machine": machine(), "load_before": os.getloadavg(), "sizes": {}}
+    results: dict = {"machine": machine(), "load_before": os.getloadavg(), "sizes": {}, "command": command}
     started = time.time()
     try:
         for n in [int(s) for s in args.sizes.split(",")]:
@@ -336,9 +342,53 @@ def report(res: dict, command: str) -> str:
     lines += ["", "## Targets", "", "| target | measured | verdict |", "|---|---|---|"]
     for t in res["targets"]:
         lines.append(f"| {t['target']} | {t['figure']} | {'met' if t['met'] else 'MISSED: ' + t['miss']} |")
-    lines += ["", "Why the misses happen and what would close them: see docs/performance.md.", ""]
+    missed = [t for t in res["targets"] if not t["met"]]
+    if missed:
+        lines += ["", "## Why the misses, and what would close them", ""]
+        for key, text in WHY.items():
+            if any(t["target"].startswith(key) for t in missed):
+                lines += [f"- **{key}...**: {text}", ""]
+    lines.append("")
     return "\n".join(lines)
 
+
+#: Why a target can be missed (from profiles of this code; no figures here: those are measured).
+WHY: dict[str, str] = {
+    "validate >= 20x less": (
+        "frictionless spends its time in pure-Python row loops; `validate` is vectorised, but it also "
+        "does what frictionless does not (provenance: every excerpt compared with the archive; "
+        "cross-field rules; hygiene), and a whole process pays a fixed start of about a second "
+        "(interpreter, pandas, numpy, pyarrow, pandera imports), which dominates small packages."
+    ),
+    "validate CPU <= 3x read_csv": (
+        "the one reader costs about what `read_csv` costs (pandas' C parser plus a numpy scan of the "
+        "structure), but `validate` then types every column (regex shape checks, `to_numeric`, "
+        "`to_datetime`), runs pandera's checks column by column (patterns, lengths, allowed values, "
+        "uniqueness, keys), hashes every file, and compares each excerpt with its archived slice in Python "
+        "(string slicing per excerpt). Closing it needs the cell rules fused into one pass per column "
+        "(Arrow kernels) and the provenance slices cut in bulk from one joined archive buffer."
+    ),
+    "validate peak memory": (
+        "`validate` holds each table twice (strings for the hygiene rules, typed columns for the rest) "
+        "plus pandera's working copies; `read_csv` holds one typed copy."
+    ),
+    "validate CPU per row": (
+        "the whole-process figure includes a fixed start (imports) of about a second, which weighs on "
+        "the smallest size; per row, the work is linear."
+    ),
+    "real package: validate": (
+        "on 380 rows the work is milliseconds; the process is its imports (pandas, numpy, pyarrow and "
+        "pandera) against frictionless' lighter start. Closing it would need pandera imported only "
+        "when a table fails a cheaper check, or kept out of the default path."
+    ),
+    "real package: load_all": (
+        "`read_csv` infers types in C in one call per file; `load_all` checks every file's SHA-256, "
+        "reads the descriptor and eight schemas, then types 124 columns one by one with a few pandas "
+        "operations each (shape check, parse, mask, categorical), about a millisecond per column of "
+        "pandas overhead whatever the column's length. Closing it would need the typing step to hand "
+        "the C parser per-column dtypes and keep only the checks in Python."
+    ),
+}
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -256,6 +256,6 @@ def _isna(value: object) -> bool:
     import pandas as pd
 
     try:
-        return bool(pd.isna(value))
+        return bool(pd.isna(value))  # type: ignore[call-overload]
     except (TypeError, ValueError):
         return False

@@ -211,7 +211,7 @@ def cells(ctx: Context) -> Iterator[Problem]:
                         yield Problem(table.file, r, None, f"{messages[code]} (in the header)", LAYER, code)
                 continue
             name = header[c]
-            value = frame[name].iat[r - 2]
+            value = str(frame[name].iat[r - 2])
             if "" in kinds_here and not unicodedata.is_normalized("NFC", value):
                 kinds_here.add("cell-not-nfc")
             for code in sorted(kinds_here - {""}):
