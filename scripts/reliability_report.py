@@ -23,6 +23,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
+sys.path.insert(0, str(ROOT / "scripts"))
 
 from mutations import BY_NAME, MUTATIONS, NotApplicable, Workspace, frictionless_rejects, is_located, run_cli  # noqa: E402
 from strategies import random_package, write_package  # noqa: E402
@@ -156,6 +157,7 @@ def main(argv: list[str] | None = None) -> int:
         "--sources", default=os.environ.get("CARTEL_DIRECTIVE_SOURCES") or str(ROOT.parent / "shared" / "sources")
     )
     p.add_argument("--jobs", type=int, default=min(2, os.cpu_count() or 1))
+    p.add_argument("--check", action="store_true", help="write nothing; exit 1 if the report is stale")
     args = p.parse_args(argv)
     if not Path(args.sources).is_dir():
         print(f"error: source archive not found at {args.sources}", file=sys.stderr)
@@ -180,10 +182,14 @@ def main(argv: list[str] | None = None) -> int:
         for c in [*results[args.only][0], results[args.only][1]]:
             print(c)
     else:
-        real_rows = _real_rows()
-        args.out.parent.mkdir(parents=True, exist_ok=True)
-        args.out.write_text(render(results, args.packages, args.seed, real_rows), encoding="utf-8")
-        print(f"wrote {args.out.relative_to(ROOT) if args.out.is_relative_to(ROOT) else args.out}")
+        from generated import write_or_check  # the scripts' one helper for generated files
+
+        text = render(results, args.packages, args.seed, _real_rows())
+        status = write_or_check(
+            args.out.parent, {Path(args.out.name): text}, "python scripts/reliability_report.py", check=args.check
+        )
+        if status:
+            return status
     for c in failures:
         print(f"FAILED: {c}", file=sys.stderr)
     return 1 if failures else 0

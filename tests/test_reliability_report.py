@@ -12,9 +12,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 @pytest.mark.full
-def test_reliability_report_is_current_and_every_case_is_caught(tmp_path: Path, archive: Path) -> None:
+def test_reliability_report_is_current_and_every_case_is_caught(archive: Path) -> None:
+    """Exit 1: a case slipped through, or docs/reliability.md is stale (run the script)."""
     report = import_script("reliability_report")
-    out = tmp_path / "reliability.md"
-    assert report.main(["--out", str(out), "--sources", str(archive)]) == 0, "a mutation case slipped through"
-    committed = (ROOT / "docs" / "reliability.md").read_text(encoding="utf-8")
-    assert out.read_text(encoding="utf-8") == committed, "stale: run `python scripts/reliability_report.py`"
+    assert report.main(["--check", "--sources", str(archive)]) == 0
