@@ -135,3 +135,14 @@ def test_import_is_cheap_and_does_not_import_pandas() -> None:
 
 def test_py_typed_is_shipped() -> None:
     assert (Path(cd.__file__).parent / "py.typed").is_file()
+
+
+def test_loading_imports_neither_pandera_nor_the_validator() -> None:
+    """The loader stands on the reader and the typing step only (issue 10)."""
+    code = (
+        "import sys, cartel_directive as cd; cd.load_all(); "
+        "print(','.join(m for m in ('pandera', 'frictionless', 'cartel_directive.validate', "
+        "'cartel_directive.rules', 'cartel_directive.checks.hygiene') if m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == ""
