@@ -372,20 +372,20 @@ def publish(root: str | os.PathLike[str], files: Mapping[str, bytes | str], *, c
         journal.unlink()
     except BaseException:
         for rel in reversed(done):
-            old = backups.get(rel)
-            if old is None:
+            kept = backups.get(rel)
+            if kept is None:
                 targets[rel].unlink(missing_ok=True)
             else:
-                os.replace(old, targets[rel])
+                os.replace(kept, targets[rel])
                 backups[rel] = None
         journal.unlink(missing_ok=True)
         raise
     finally:
         for tmp in staged.values():
             Path(tmp).unlink(missing_ok=True)
-        for old in backups.values():
-            if old is not None:
-                Path(old).unlink(missing_ok=True)
+        for kept in backups.values():
+            if kept is not None:
+                Path(kept).unlink(missing_ok=True)
     return changed
 
 

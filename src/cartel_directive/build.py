@@ -294,9 +294,10 @@ def _offsets(
 ) -> None:
     col = {n: i for i, n in enumerate(header)}
     for prefix in prefixes:
-        sf, ev, s, e = (col.get(f"{prefix}{c}") for c in ("source_file", "evidence", "evidence_start", "evidence_end"))
-        if None in (sf, ev, s, e):
+        found = [col.get(f"{prefix}{c}") for c in ("source_file", "evidence", "evidence_start", "evidence_end")]
+        if any(i is None for i in found):
             continue
+        sf, ev, s, e = (int(i) for i in found if i is not None)
         for r, row in enumerate(rows, start=2):
             if not row[ev] and not row[sf]:
                 continue

@@ -59,7 +59,7 @@ TABLE_SCHEMA_TYPES = frozenset(
         "any",
     }
 )
-_CANONICAL_DIALECT = {"delimiter": ",", "lineTerminator": "\n", "quoteChar": '"', "header": True}
+_CANONICAL_DIALECT: dict[str, object] = {"delimiter": ",", "lineTerminator": "\n", "quoteChar": '"', "header": True}
 LAYER = "standard"
 #: Bounds that keep a hostile descriptor's cost small (this package has 8 tables of at most 30 fields).
 MAX_RESOURCES = 1000
@@ -173,7 +173,7 @@ def _names(value: object) -> list[str] | None:
     if isinstance(value, str):
         return [value]
     if _strings(value) and value:
-        return list(value)  # type: ignore[arg-type]
+        return [str(v) for v in value]  # type: ignore[attr-defined]  # _strings proved a list of str
     return None
 
 
@@ -283,12 +283,12 @@ def _check_resource(r: dict[str, Any], where: str, out: _Problems) -> None:
         if not isinstance(dialect, dict):
             out.add(f"{where}.dialect", "resource-dialect", f"must be an object, not {_kind(dialect)}")
         else:
-            for key, want in _CANONICAL_DIALECT.items():
-                if key in dialect and dialect[key] != want:
+            for key, canonical in _CANONICAL_DIALECT.items():
+                if key in dialect and dialect[key] != canonical:
                     out.add(
                         f"{where}.dialect.{key}",
                         "resource-dialect",
-                        f"is {boundary.show(dialect[key])}; this package's CSV dialect has {want!r}",
+                        f"is {boundary.show(dialect[key])}; this package's CSV dialect has {canonical!r}",
                     )
 
 

@@ -39,6 +39,7 @@ import struct
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -159,7 +160,7 @@ class Categories:
 
 def categories(schema: TableSchema, f: Field) -> Categories | None:
     """The field's ``categories`` (or, in a v1 schema, its ``enum`` constraint, which is unordered)."""
-    raw = next((d for d in schema.descriptor.get("fields", []) if d.get("name") == f.name), {})
+    raw: dict[str, Any] = next((d for d in schema.descriptor.get("fields", []) if d.get("name") == f.name), {})
     cats = raw.get("categories")
     if isinstance(cats, list) and cats:
         values, labels = [], {}
@@ -210,7 +211,7 @@ def export(fmt: str, out: str | os.PathLike[str], *, root: str | os.PathLike[str
     folder = Path(out)
     if folder.exists() and not folder.is_dir():
         raise ExportError(f"{folder}: exists and is not a folder")
-    pkg = Package.open(bundled_root() if root is None else root)
+    pkg = Package.open(bundled_root() if root is None else Path(root))
     _refuse_invalid(pkg, fmt)
     names = list(pkg.resources)
     for name in names:
@@ -741,7 +742,7 @@ def _write_dta(s: StataFrame, file: Path) -> None:
     """``to_stata`` (format 118), plus notes: pandas writes no characteristics, so they are added here."""
     import warnings
 
-    from pandas.io.stata import InvalidColumnName, StataWriterUTF8
+    from pandas.io.stata import InvalidColumnName, StataWriterUTF8  # type: ignore[attr-defined]  # not in pandas-stubs
 
     class _NotedWriter(StataWriterUTF8):
         def _write_characteristics(self) -> None:
@@ -845,17 +846,22 @@ def _put(ws: Any, row: int, col: int, value: object, where: Callable[[], str]) -
         cell.quotePrefix = True
 
 
+def _where_in_table(pkg: Any, name: str, header: list[str], i: int, j: int) -> str:
+    """Where cell (i, j) of a table's sheet comes from (i = -1: the header)."""
+    return _record(pkg, name, i, header[j]) if i >= 0 else f"{name}:header"
+
+
 def _sheet(ws: Any, header: list[str], rows: list[list[object]], where: Callable[[int, int], str]) -> None:
     from openpyxl.styles import Font
     from openpyxl.utils import get_column_letter
 
     bold = Font(bold=True)
     for j, name in enumerate(header, start=1):
-        _put(ws, 1, j, name, lambda j=j: where(-1, j - 1))
+        _put(ws, 1, j, name, partial(where, -1, j - 1))
         ws.cell(row=1, column=j).font = bold
     for i, values in enumerate(rows):
         for j, v in enumerate(values, start=1):
-            _put(ws, i + 2, j, v, lambda i=i, j=j: where(i, j - 1))
+            _put(ws, i + 2, j, v, partial(where, i, j - 1))
     ws.freeze_panes = "A2"
     ws.auto_filter.ref = f"A1:{get_column_letter(max(len(header), 1))}{len(rows) + 1}"
 
@@ -889,8 +895,8 @@ def _xlsx(
         *[(f"Sheet {n}", " ".join(schemas[n].description.split())) for n in frames],
     ]
     for i, (k, v) in enumerate(intro, start=1):
-        _put(ws, i, 1, k, lambda i=i: f"{XLSX_FILE}:about:{i}")
-        _put(ws, i, 2, v, lambda i=i: f"{XLSX_FILE}:about:{i}")
+        _put(ws, i, 1, k, partial(str.format, "{}:about:{}", XLSX_FILE, i))
+        _put(ws, i, 2, v, partial(str.format, "{}:about:{}", XLSX_FILE, i))
         ws.cell(row=i, column=1).font = Font(bold=True)
         ws.cell(row=i, column=2).alignment = Alignment(wrap_text=True, vertical="top")
     ws.column_dimensions["A"].width = 22
@@ -902,9 +908,9 @@ def _xlsx(
             wb.create_sheet(name),
             header,
             rows,
-            lambda i, j, name=name, header=header: _record(pkg, name, i, header[j]) if i >= 0 else f"{name}:header",
+            partial(_where_in_table, pkg, name, header),
         )
-    codebook = [
+    codebook: list[list[object]] = [
         [name, f.name, f.type, f.title, f.description, f.unit, categories_text(schemas[name], f), f.required]
         for name in frames
         for f in schemas[name].fields
