@@ -153,11 +153,15 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--from-json", type=Path, help="render the report again from a run's saved .json (no measuring)")
     args = p.parse_args(argv)
     if args.from_json:
-        saved = json.loads(args.from_json.read_text(encoding="utf-8"))
+        saved = json.loads(_public(args.from_json.read_text(encoding="utf-8")))
         saved["targets"] = targets(saved)
         args.out.write_text(report(saved, saved["command"]), encoding="utf-8")
         return 0
-    command = "python scripts/bench/run.py " + shlex.join(argv if argv is not None else sys.argv[1:])
+    given = list(argv if argv is not None else sys.argv[1:])
+    if "--out" in given:  # where the report went is not part of how to reproduce it
+        k = given.index("--out")
+        del given[k : k + 2]
+    command = "python scripts/bench/run.py " + shlex.join(given)
     work = args.workdir or Path(tempfile.mkdtemp(prefix="cartel-bench-"))
     results: dict = {"machine": machine(), "load_before": os.getloadavg(), "sizes": {}, "command": command}
     started = time.time()
@@ -206,7 +210,7 @@ def main(argv: list[str] | None = None) -> int:
     results["targets"] = targets(results)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(report(results, command), encoding="utf-8")
-    args.out.with_suffix(".json").write_text(json.dumps(results, indent=1) + "\n", encoding="utf-8")
+    args.out.with_suffix(".json").write_text(_public(json.dumps(results, indent=1)) + "\n", encoding="utf-8")
     print(f"wrote {args.out}", file=sys.stderr)
     return 0
 
@@ -290,6 +294,14 @@ def targets(res: dict) -> list[dict]:
     return out
 
 
+def _public(text: str) -> str:
+    """A command as anyone can type it: no path of this machine (interpreter, repository, archive)."""
+    sources = _sources()[1]
+    for path, name in ((FRICTIONLESS, "frictionless"), (PY, "python"), (sources, "$CARTEL_DIRECTIVE_SOURCES")):
+        text = text.replace(path, name)
+    return text.replace(str(REPO) + "/", "").replace(str(REPO), ".")
+
+
 def report(res: dict, command: str) -> str:
     m = res["machine"]
     lines = [
@@ -330,7 +342,7 @@ def report(res: dict, command: str) -> str:
         x = real.get(kind, {})
         if _ok(x):
             lines.append(
-                f"- `{x['command']}`: {x['wall']:.2f} s wall, {x['cpu']:.2f} s CPU, {x['maxrss_mib']:.0f} MiB "
+                f"- `{_public(x['command'])}`: {x['wall']:.2f} s wall, {x['cpu']:.2f} s CPU, {x['maxrss_mib']:.0f} MiB "
                 f"(median of {x['runs']})"
             )
     if real.get("calls"):
@@ -339,7 +351,15 @@ def report(res: dict, command: str) -> str:
             f"- per call, in one process: `load_all()` {c['load_all'] * 1000:.1f} ms, `read_csv` of the same "
             f"files {c['read_csv'] * 1000:.1f} ms (medians)"
         )
-    lines += ["", "## Targets", "", "| target | measured | verdict |", "|---|---|---|"]
+    lines += ["", "## Targets", ""]
+    largest = max((int(n) for n in res["sizes"]), default=0)
+    if largest < 1_000_000:
+        lines += [
+            f"The issue states its scale targets at 1,000,000 statement rows; this run went up to {largest:,} "
+            "(below, the scale targets are checked at that size). `make bench` runs 10k, 100k and 1M.",
+            "",
+        ]
+    lines += ["| target | measured | verdict |", "|---|---|---|"]
     for t in res["targets"]:
         lines.append(f"| {t['target']} | {t['figure']} | {'met' if t['met'] else 'MISSED: ' + t['miss']} |")
     missed = [t for t in res["targets"] if not t["met"]]
