@@ -77,6 +77,21 @@ def test_an_invalid_package_is_exit_1_not_2(pkg_copy: Path) -> None:
     assert "INVALID" in res.stdout
 
 
+@pytest.mark.parametrize(
+    "argv",
+    [["validate"], ["info"], ["cite"], ["cite", "--row", "statements/stm-0001"], ["export", "--format", "sqlite"]],
+)
+def test_a_broken_descriptor_is_exit_1_not_2(argv: list[str], tmp_path: Path) -> None:
+    (tmp_path / "pkg").mkdir()
+    (tmp_path / "pkg" / "datapackage.json").write_text('{"resources": 3', encoding="utf-8")
+    if argv[0] == "export":
+        argv = [*argv, "--out", str(tmp_path / "out")]
+    res = cli(*argv, "--package", str(tmp_path / "pkg"))
+    assert res.returncode == 1, res
+    assert "datapackage.json: is not valid JSON" in res.stdout + res.stderr
+    assert "Traceback" not in res.stderr and not (tmp_path / "out").exists()
+
+
 def test_the_positional_path_is_a_deprecated_alias(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     assert main(["validate", str(tmp_path)]) == 2
     err = capsys.readouterr().err
