@@ -352,10 +352,11 @@ def readme_sources(sources: pd.DataFrame) -> str:
 
 
 def r_example(root: Path) -> str:
-    """``examples/read.R`` as a fenced block (fence longer than any backtick run inside)."""
+    """``examples/read.R`` as a fenced block (fence longer than any backtick run inside), folded under <details>."""
     text = (root / R_EXAMPLE).read_text(encoding="utf-8").rstrip("\n")
     fence = "`" * max(3, max((len(m) for m in re.findall(r"`+", text)), default=0) + 1)
-    return f"{fence}r\n{text}\n{fence}"
+    summary = "<summary><code>examples/read.R</code>: the whole file, as CI runs it</summary>"
+    return f"<details>{summary}\n\n{fence}r\n{text}\n{fence}\n\n</details>"
 
 
 def replace_block(text: str, start: str, end: str, body: str, where: Path) -> str:
