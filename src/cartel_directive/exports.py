@@ -145,56 +145,25 @@ def about(pkg: Package) -> About:
 
 
 # The field-type mapping ------------------------------------------------------------------
-# ONE place for Table Schema type -> Arrow / SQLite / Stata. It should move into the
-# engine's Field once that has a per-target mapping; until then nothing else maps types.
+# Types and categories come from the one field mapping, tableschema.Field (to_arrow, to_sql,
+# categories, categories_ordered); nothing here keeps a table of types.
 
 
 @dataclass(frozen=True)
 class Categories:
-    """A field's categories (Data Package v2), in the schema's order, and whether that order means something."""
+    """A field's categories in the schema's order, whether that order means something, and their labels."""
 
     values: list[Any]
     ordered: bool
     labels: dict[Any, str] = field(default_factory=dict)
 
 
-def categories(schema: TableSchema, f: Field) -> Categories | None:
-    """The field's ``categories`` (or, in a v1 schema, its ``enum`` constraint, which is unordered)."""
-    raw: dict[str, Any] = next((d for d in schema.descriptor.get("fields", []) if d.get("name") == f.name), {})
-    cats = raw.get("categories")
-    if isinstance(cats, list) and cats:
-        values, labels = [], {}
-        for c in cats:
-            if isinstance(c, dict):
-                values.append(c.get("value"))
-                if c.get("label") is not None:
-                    labels[c.get("value")] = str(c["label"])
-            else:
-                values.append(c)
-        return Categories(values, bool(raw.get("categoriesOrdered", False)), labels)
-    if f.enum is not None:
-        return Categories(list(f.enum), False)
-    return None
-
-
-_SQL = {"string": "TEXT", "integer": "INTEGER", "number": "REAL", "boolean": "INTEGER", "date": "TEXT"}
-
-
-def arrow_type(schema: TableSchema, f: Field) -> Any:
-    """The Arrow type of a field: ``date32`` for dates, a dictionary for categories."""
-    import pyarrow as pa
-
-    base = {"string": pa.string(), "integer": pa.int64(), "number": pa.float64(), "boolean": pa.bool_()}
-    value_type = pa.date32() if f.type == "date" else base.get(f.type, pa.string())
-    cats = categories(schema, f)
-    if cats is not None:
-        return pa.dictionary(pa.int32(), value_type, ordered=cats.ordered)
-    return value_type
-
-
-def sql_type(f: Field) -> str:
-    """The SQLite column type: dates as ISO 8601 TEXT, booleans as INTEGER 0/1."""
-    return _SQL.get(f.type, "TEXT")
+def categories(f: Field) -> Categories | None:
+    """The field's categories (Data Package v2 ``categories``, or a v1 ``enum``: unordered), or None."""
+    cats = f.categories
+    if cats is None:
+        return None
+    return Categories([c.value for c in cats], f.categories_ordered, {c.value: c.label for c in cats if c.label})
 
 
 # Entry point -----------------------------------------------------------------------------
@@ -285,23 +254,23 @@ def _resource_with_schema(pkg: Package, name: str) -> dict[str, Any]:
 
 
 def arrow_table(df: pd.DataFrame, schema: TableSchema) -> Any:
-    """The table as Arrow, typed by :func:`arrow_type`, each field with its title, description and unit."""
+    """The table as Arrow, typed by ``Field.to_arrow``, each field with its title, description and unit."""
     import pandas as pd
     import pyarrow as pa
 
     arrays, fields = [], []
     for f in schema.fields:
         col = df[f.name]
-        typ = arrow_type(schema, f)
-        cats = categories(schema, f)
+        typ = f.to_arrow()
+        cats = categories(f)
         if cats is not None:
             value_type = typ.value_type
             codes = pd.Categorical(col.astype(object).where(col.notna(), None), categories=cats.values).codes
-            dictionary = pa.array(cats.values).cast(value_type) if value_type != pa.date32() else None
+            dictionary = pa.array(cats.values).cast(value_type)
             indices = pa.array(codes, type=pa.int32(), mask=codes < 0)
             arr = pa.DictionaryArray.from_arrays(indices, dictionary, ordered=cats.ordered)
         elif f.type == "date":
-            arr = pa.array(col, from_pandas=True).cast(pa.date32())
+            arr = pa.array(col, from_pandas=True).cast(typ)
         else:
             arr = pa.array(col, type=typ, from_pandas=True)
         meta = {"title": f.title, "description": f.description}
@@ -353,12 +322,12 @@ def _comment(text: str) -> str:
 
 
 def _column_sql(schema: TableSchema, f: Field) -> str:
-    parts = [_q(f.name), sql_type(f)]
+    parts = [_q(f.name), f.to_sql()]
     if f.required:
         parts.append("NOT NULL")
     if f.type == "boolean":
         parts.append(f"CHECK ({_q(f.name)} IN (0, 1))")
-    cats = categories(schema, f)
+    cats = categories(f)
     if cats is not None:
         parts.append(f"CHECK ({_q(f.name)} IN ({', '.join(_sql_literal(v) for v in cats.values)}))")
     head = f"  -- {_comment(f.title)}"
@@ -478,7 +447,7 @@ def _sqlite(
             con.executemany(
                 "INSERT INTO package_fields VALUES (?, ?, ?, ?, ?, ?, ?)",
                 [
-                    (name, f.name, f.type, f.title, f.description, f.unit, categories_text(schemas[name], f))
+                    (name, f.name, f.type, f.title, f.description, f.unit, categories_text(f))
                     for name in frames
                     for f in schemas[name].fields
                 ],
@@ -499,15 +468,15 @@ def _sqlite(
     return [SQLITE_FILE, DATASETTE_FILE]
 
 
-def categories_text(schema: TableSchema, f: Field) -> str | None:
+def categories_text(f: Field) -> str | None:
     """The field's categories and their meanings in one line (codebooks, column descriptions, notes).
 
     >>> from cartel_directive.tableschema import TableSchema
     >>> s = TableSchema("t", {"fields": [{"name": "k", "categories": [{"value": "a", "label": "first"}, "b"]}]})
-    >>> categories_text(s, s.fields[0])
+    >>> categories_text(s.fields[0])
     'Values: `a`: first; `b`.'
     """
-    cats = categories(schema, f)
+    cats = categories(f)
     if cats is None:
         return None
     items = [f"`{v}`: {cats.labels[v]}" if cats.labels.get(v) else f"`{v}`" for v in cats.values]
@@ -558,7 +527,7 @@ def _column_description(schema: TableSchema, f: Field) -> str:
     text = f"{f.title}: {' '.join(f.description.split())}" if f.description else f.title
     if f.unit:
         text += f" (unit: {f.unit})"
-    values = categories_text(schema, f)
+    values = categories_text(f)
     return f"{text} {values}" if values else text
 
 
@@ -689,7 +658,7 @@ def stata_frame(df: pd.DataFrame, schema: TableSchema, meta: About, title: str =
         if problem:
             raise ExportError(f"{where}::{f.name}: {problem}; Stata would rename it, so the export is refused")
         col = df[f.name]
-        cats = categories(schema, f)
+        cats = categories(f)
         if cats is not None:
             codes = pd.Categorical(col.astype(object).where(col.notna(), None), categories=cats.values).codes
             codes_s = pd.Series(codes.astype("int64") + 1)
@@ -722,7 +691,7 @@ def stata_frame(df: pd.DataFrame, schema: TableSchema, meta: About, title: str =
                 + ", ".join(f"{i + 1} = {v}" for i, v in enumerate(cats.values))
                 + (" (ordered)." if cats.ordered else " (unordered: the codes carry no order).")
             )
-            notes.append(str(categories_text(schema, f)))
+            notes.append(str(categories_text(f)))
         if f.type == "string" and not f.required:
             notes.append('Missing is stored as "" (Stata has no missing string).')
         result.variable_notes[f.name] = notes
@@ -911,7 +880,7 @@ def _xlsx(
             partial(_where_in_table, pkg, name, header),
         )
     codebook: list[list[object]] = [
-        [name, f.name, f.type, f.title, f.description, f.unit, categories_text(schemas[name], f), f.required]
+        [name, f.name, f.type, f.title, f.description, f.unit, categories_text(f), f.required]
         for name in frames
         for f in schemas[name].fields
     ]

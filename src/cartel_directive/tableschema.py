@@ -102,7 +102,7 @@ class Field:
             "integer": pa.int64(),
             "number": pa.float64(),
             "boolean": pa.bool_(),
-            "date": pa.timestamp("ns"),
+            "date": pa.date32(),  # a day, not a nanosecond timestamp (issue 12)
         }.get(self.type, pa.large_string())
 
     def to_sql(self) -> str:
