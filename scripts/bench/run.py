@@ -151,6 +151,11 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--keep", action="store_true", help="keep the generated packages")
     p.add_argument("--out", type=Path, default=REPO / "docs" / "benchmarks.md")
     p.add_argument("--from-json", type=Path, help="render the report again from a run's saved .json (no measuring)")
+    p.add_argument(
+        "--tools", default="validate,frictionless,read_csv,load_all", help="which tools to run, comma-separated"
+    )
+    p.add_argument("--no-real", action="store_true", help="skip the real package")
+    p.add_argument("--merge", type=Path, help="a saved .json whose sizes (and real package) this run adds to")
     args = p.parse_args(argv)
     if args.from_json:
         saved = json.loads(_public(args.from_json.read_text(encoding="utf-8")))
@@ -185,12 +190,17 @@ def main(argv: list[str] | None = None) -> int:
                 "load_all": [PY, "-c", LOAD_ALL, pkg],
             }
             for kind, cmd in cmds.items():
+                if kind not in args.tools.split(","):
+                    r[kind] = {"skipped": True}
+                    continue
                 reps = args.frictionless_repeat_large if kind == "frictionless" and n >= 1_000_000 else args.repeat
                 print(f"size {n}: {kind} x{reps}", file=sys.stderr, flush=True)
                 r[kind] = measure(cmd, reps, args.timeout)
             results["sizes"][str(n)] = r
             if not args.keep:
                 shutil.rmtree(out, ignore_errors=True)
+        if args.no_real:
+            return _finish(results, args, command, started)
         print("real package", file=sys.stderr, flush=True)
         real = {
             "validate": measure([PY, "-m", "cartel_directive", "validate", str(REPO), *_sources()], 5, args.timeout),
@@ -204,6 +214,16 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         if not args.keep and args.workdir is None:
             shutil.rmtree(work, ignore_errors=True)
+    return _finish(results, args, command, started)
+
+
+def _finish(results: dict, args: argparse.Namespace, command: str, started: float) -> int:
+    if args.merge:  # an earlier run's sizes and real package, measured then: kept as they were
+        saved = json.loads(args.merge.read_text(encoding="utf-8"))
+        results["sizes"] = saved["sizes"] | results["sizes"]
+        results.setdefault("real", saved.get("real", {}))
+        command = f"{saved.get('command', '?')}; then {command}"
+        results["command"] = command
     results["load_after"] = os.getloadavg()
     results["elapsed_s"] = round(time.time() - started)
     results["finished"] = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
@@ -232,22 +252,28 @@ def targets(res: dict) -> list[dict]:
     def add(what: str, figure: str, met: bool, miss: str = "") -> None:
         out.append({"target": what, "figure": figure, "met": met, "miss": "" if met else miss})
 
-    sizes = [s for s in res["sizes"] if all(_ok(res["sizes"][s][k]) for k in ("validate", "read_csv"))]
+    sizes = sorted(
+        (s for s in res["sizes"] if all(_ok(res["sizes"][s].get(k, {})) for k in ("validate", "read_csv"))), key=int
+    )
+    with_fl = [s for s in sizes if _ok(res["sizes"][s].get("frictionless", {}))]
+    if with_fl:
+        at = res["sizes"][with_fl[-1]]
+        v, f = at["validate"], at["frictionless"]
+        label = f"{int(with_fl[-1]):,} statement rows"
+        for what in ("cpu", "wall"):
+            ratio = f[what] / v[what]
+            add(
+                f"validate >= 20x less {what.upper() if what == 'cpu' else what} than frictionless at {label}",
+                f"{ratio:.1f}x ({v[what]:.1f} s vs {f[what]:.1f} s)",
+                ratio >= TARGETS["vs_frictionless"],
+                f"missed by {TARGETS['vs_frictionless'] / ratio:.2f}x",
+            )
+        same = (0 in v["exits"]) == (0 in f["exits"])
+        add(f"same verdict as frictionless at {label}", "same" if same else "DIFFERENT", same, "verdicts differ")
     if sizes:
         big = res["sizes"][sizes[-1]]
-        v, c, f = big["validate"], big["read_csv"], big["frictionless"]
+        v, c = big["validate"], big["read_csv"]
         label = f"{int(sizes[-1]):,} statement rows"
-        if _ok(f):
-            for what in ("cpu", "wall"):
-                ratio = f[what] / v[what]
-                add(
-                    f"validate >= 20x less {what.upper() if what == 'cpu' else what} than frictionless at {label}",
-                    f"{ratio:.1f}x ({v[what]:.1f} s vs {f[what]:.1f} s)",
-                    ratio >= TARGETS["vs_frictionless"],
-                    f"missed by {TARGETS['vs_frictionless'] / ratio:.2f}x",
-                )
-            same = (0 in v["exits"]) == (0 in f["exits"])
-            add(f"same verdict as frictionless at {label}", "same" if same else "DIFFERENT", same, "verdicts differ")
         ratio = v["cpu"] / c["cpu"]
         add(
             f"validate CPU <= 3x read_csv CPU at {label}",
@@ -325,10 +351,12 @@ def report(res: dict, command: str) -> str:
         "| statement rows | rows in all | tool | CPU s | wall s | peak MiB | exit |",
         "|---:|---:|---|---:|---:|---:|---|",
     ]
-    for n, r in res["sizes"].items():
+    for n, r in sorted(res["sizes"].items(), key=lambda kv: int(kv[0])):
         for kind in ("validate", "frictionless", "read_csv", "load_all"):
-            x = r[kind]
-            if _ok(x):
+            x = r.get(kind, {})
+            if x.get("skipped"):
+                lines.append(f"| {int(n):,} | {r['rows']:,} | {kind} | not run | | | |")
+            elif _ok(x):
                 exits = ",".join(map(str, x["exits"]))
                 lines.append(
                     f"| {int(n):,} | {r['rows']:,} | {kind} | {x['cpu']:.2f} | {x['wall']:.2f} | "
