@@ -659,7 +659,8 @@ def stata_frame(df: pd.DataFrame, schema: TableSchema, meta: About, title: str =
             raise ExportError(f"{where}::{f.name}: {problem}; Stata would rename it, so the export is refused")
         col = df[f.name]
         cats = categories(f)
-        if cats is not None:
+        kind = f.to_stata()  # the one field mapping: label / date / byte / int / float / str
+        if kind == "label" and cats is not None:
             codes = pd.Categorical(col.astype(object).where(col.notna(), None), categories=cats.values).codes
             codes_s = pd.Series(codes.astype("int64") + 1)
             out[f.name] = (
@@ -668,12 +669,12 @@ def stata_frame(df: pd.DataFrame, schema: TableSchema, meta: About, title: str =
                 else codes_s.astype("int16" if len(cats.values) < 32_000 else "int32")
             )
             result.value_labels[f.name] = {i + 1: str(c) for i, c in enumerate(cats.values)}
-        elif f.type == "date":
+        elif kind == "date":
             out[f.name] = col
             result.dates[f.name] = "td"
-        elif f.type in ("boolean", "integer") and not col.isna().any():
-            out[f.name] = col.astype("int8" if f.type == "boolean" else "int64")
-        elif f.type in ("boolean", "integer", "number"):
+        elif kind in ("byte", "int") and not col.isna().any():
+            out[f.name] = col.astype("int8" if kind == "byte" else "int64")
+        elif kind in ("byte", "int", "float"):  # with a missing value: a double, missing as Stata's "."
             out[f.name] = col.astype("float64")
         else:
             values = col.astype(object).where(col.notna(), "")
