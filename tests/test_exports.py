@@ -451,10 +451,15 @@ def test_a_planted_symlink_in_out_is_never_written_through(pkg: Path, tmp_path: 
 
 def test_a_second_export_replaces_the_first_and_leaves_no_temp_file(pkg: Path, tmp_path: Path, capsys) -> None:
     out = tmp_path / "out"
-    for _ in range(2):
-        code, _, _ = export(capsys, "stata", out, pkg)
-        assert code == 0
+    mask = os.umask(0o022)
+    try:
+        for _ in range(2):
+            code, _, _ = export(capsys, "stata", out, pkg)
+            assert code == 0
+    finally:
+        os.umask(mask)
     assert sorted(p.name for p in out.iterdir()) == sorted(f"{t}.dta" for t in TABLES)
+    assert {oct(p.stat().st_mode & 0o777) for p in out.iterdir()} == {"0o644"}  # readable, as a shared file must be
 
 
 def test_output_names_cannot_leave_out(pkg: Path, tmp_path: Path, capsys) -> None:

@@ -358,6 +358,7 @@ def publish(root: str | os.PathLike[str], files: Mapping[str, bytes | str], *, c
             _target(base, rel)  # a folder made by someone else on the way is checked again
             fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".new", dir=target.parent)
             staged[rel] = tmp
+            os.fchmod(fd, _mode_for(target))  # mkstemp makes 0600; a published file gets the usual mode
             with os.fdopen(fd, "wb") as fh:
                 fh.write(payloads[rel])
                 fh.flush()
@@ -387,6 +388,16 @@ def publish(root: str | os.PathLike[str], files: Mapping[str, bytes | str], *, c
             if kept is not None:
                 Path(kept).unlink(missing_ok=True)
     return changed
+
+
+def _mode_for(target: Path) -> int:
+    """The permissions of the file being replaced, or what ``open()`` gives a new file (0666 less the umask)."""
+    try:
+        return stat.S_IMODE(os.lstat(target).st_mode)
+    except FileNotFoundError:
+        mask = os.umask(0)
+        os.umask(mask)
+        return 0o666 & ~mask
 
 
 def _rel(path: str | None, base: Path) -> str | None:
