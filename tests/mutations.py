@@ -924,48 +924,116 @@ def _archive_file(kind: str) -> Callable[[Workspace, random.Random], Located]:
 
 
 def _boundary_registry() -> list[Mutation]:
+    def c(*codes: str) -> frozenset[str]:
+        return frozenset(codes)
+
     return [
-        Mutation("path_parent", _set_resource("path", _path_outside), False, "a resource path climbing out with .."),
+        Mutation(
+            "path_parent",
+            _set_resource("path", _path_outside),
+            False,
+            "a resource path climbing out with ..",
+            c("path-parent"),
+        ),
         Mutation(
             "path_absolute",
             _set_resource("path", lambda ws, t: str((ws.root / ws.paths[t]).resolve())),
             False,
             "an absolute resource path",
+            c("path-absolute"),
         ),
         Mutation(
             "path_url",
             _set_resource("path", lambda ws, t: f"https://example.org/{t}.csv"),
             False,
             "a resource path that is a URL",
+            c("path-url"),
         ),
         Mutation(
-            "schema_outside", _set_resource("schema", lambda ws, t: "../outside/x.json"), False, "a schema path outside"
+            "schema_outside",
+            _set_resource("schema", lambda ws, t: "../outside/x.json"),
+            False,
+            "a schema path outside",
+            c("path-parent"),
         ),
-        Mutation("symlink_out", _replace_file("symlink", "path"), False, "a data file symlinked out of the package"),
         Mutation(
-            "schema_symlink_out", _replace_file("symlink", "schema"), False, "a schema symlinked out of the package"
+            "symlink_out",
+            _replace_file("symlink", "path"),
+            False,
+            "a data file symlinked out of the package",
+            c("path-outside"),
         ),
-        Mutation("fifo_data", _replace_file("fifo", "path"), False, "a data file that is a named pipe"),
-        Mutation("fifo_schema", _replace_file("fifo", "schema"), False, "a schema that is a named pipe"),
-        Mutation("compressed", compressed_resource, False, "a gzip-compressed resource"),
-        Mutation("json_duplicate_key", duplicate_json_key, False, "a key twice in datapackage.json"),
-        Mutation("json_deep", deep_nesting, False, "JSON nested thousands of levels deep"),
-        Mutation("resource_name", resource_name_invalid, False, "a resource name breaking the Data Package rule"),
-        Mutation("resource_name_twice", resource_name_duplicate, False, "two resources with one name"),
-        Mutation("field_type_unknown", _schema_edit(_unknown_type), False, "a field type Table Schema does not know"),
-        Mutation("field_unnamed", _schema_edit(_unnamed_field), False, "a field without a name"),
-        Mutation("fk_unknown_table", _schema_edit(_fk_table), False, "a foreign key to a table that does not exist"),
+        Mutation(
+            "schema_symlink_out",
+            _replace_file("symlink", "schema"),
+            False,
+            "a schema symlinked out of the package",
+            c("path-outside"),
+        ),
+        Mutation(
+            "fifo_data", _replace_file("fifo", "path"), False, "a data file that is a named pipe", c("path-not-file")
+        ),
+        Mutation(
+            "fifo_schema", _replace_file("fifo", "schema"), False, "a schema that is a named pipe", c("path-not-file")
+        ),
+        Mutation("compressed", compressed_resource, False, "a gzip-compressed resource", c("resource-compressed")),
+        Mutation(
+            "json_duplicate_key", duplicate_json_key, False, "a key twice in datapackage.json", c("json-duplicate-key")
+        ),
+        Mutation("json_deep", deep_nesting, False, "JSON nested thousands of levels deep", c("json-too-deep")),
+        Mutation(
+            "resource_name",
+            resource_name_invalid,
+            False,
+            "a resource name breaking the Data Package rule",
+            c("resource-name"),
+        ),
+        Mutation(
+            "resource_name_twice",
+            resource_name_duplicate,
+            False,
+            "two resources with one name",
+            c("resource-name-duplicate"),
+        ),
+        Mutation(
+            "field_type_unknown",
+            _schema_edit(_unknown_type),
+            False,
+            "a field type Table Schema does not know",
+            c("field-type-unknown"),
+        ),
+        Mutation("field_unnamed", _schema_edit(_unnamed_field), False, "a field without a name", c("field-name")),
+        Mutation(
+            "fk_unknown_table",
+            _schema_edit(_fk_table),
+            False,
+            "a foreign key to a table that does not exist",
+            c("foreign-key-resource"),
+        ),
         Mutation(
             "fk_unknown_field",
             _schema_edit(_fk_field, with_fks=True),
             False,
             "a foreign key to a field that does not exist",
+            c("foreign-key-field"),
         ),
-        Mutation("source_file_outside", source_file_outside, False, "a source_file outside the archive"),
         Mutation(
-            "archive_symlink_out", _archive_file("symlink"), False, "an archived file symlinked out of the archive"
+            "source_file_outside",
+            source_file_outside,
+            False,
+            "a source_file outside the archive",
+            c("path-parent", "path-absolute"),
         ),
-        Mutation("archive_fifo", _archive_file("fifo"), False, "an archived file that is a named pipe"),
+        Mutation(
+            "archive_symlink_out",
+            _archive_file("symlink"),
+            False,
+            "an archived file symlinked out of the archive",
+            c("path-outside"),
+        ),
+        Mutation(
+            "archive_fifo", _archive_file("fifo"), False, "an archived file that is a named pipe", c("path-not-file")
+        ),
     ]
 
 

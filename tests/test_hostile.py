@@ -13,8 +13,10 @@ space limit and a 60 s timeout, and checks the promises of issue 11:
 
 from __future__ import annotations
 
+import csv
 import gzip
 import hashlib
+import io
 import json
 import os
 import re
@@ -28,6 +30,7 @@ from pathlib import Path
 
 import pytest
 
+from cartel_directive import csvformat
 from strategies import restamp
 
 SECRET = "SECRET-OUTSIDE-THE-PACKAGE"
@@ -769,8 +772,9 @@ def test_build_never_writes_through_a_planted_symlink(tree: Tree) -> None:
     (tree.pkg / "data" / "actors-copy.csv").write_bytes((tree.pkg / "data" / "actors.csv").read_bytes())
     (tree.pkg / "data" / "actors.csv").unlink()
     (tree.pkg / "data" / "actors.csv").symlink_to("actors-copy.csv")
-    header, *rows = (tree.pkg / "data" / "actors-copy.csv").read_text(encoding="utf-8").splitlines()
-    (tree.pkg / "data" / "actors-copy.csv").write_text("\n".join([header, *reversed(rows)]) + "\n", encoding="utf-8")
+    text = (tree.pkg / "data" / "actors-copy.csv").read_text(encoding="utf-8")
+    header, *rows = list(csv.reader(io.StringIO(text, newline=""), strict=True))
+    (tree.pkg / "data" / "actors-copy.csv").write_text(csvformat.dumps(header, rows[::-1]), encoding="utf-8")
     restamp(tree.pkg)
     before = snapshot(tree.pkg, tree.archive, tree.outside)
     proc = run(tree, *BUILD)
