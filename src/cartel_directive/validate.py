@@ -9,7 +9,7 @@ data first (:meth:`Report.to_json`), text second (:meth:`Report.lines`).
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -146,9 +146,9 @@ def validate(
     report = Report(root=pkg.root, version=pkg.version)
     ctx = Context(package=pkg, schemas=schemas)
 
-    def layer(name: str) -> None:
+    def layer(name: str, on: Context = ctx) -> None:
         for r in rules(name):
-            report.problems.extend(run(r, ctx))
+            report.problems.extend(run(r, on))
 
     layer("standard")
     report.ran["standard"] = "descriptor, paths, bytes and SHA-256 of every resource"
@@ -163,12 +163,16 @@ def validate(
             report.problems += [p for p in exc.problems if p.code != "path-missing"]  # missing: standard says so
             continue
         table = reader.read(data, r.path)
+        del data
         report.problems += table.problems
         if table.frame is not None:
             ctx.files[name] = r.path
             ctx.strings[name] = table
             report.rows[name] = table.rows
-    layer("hygiene")
+            # The hygiene rules are per file: run them now, then free the file's bytes, so
+            # that only one file's bytes are held at a time (peak memory at a million rows).
+            layer("hygiene", replace(ctx, files={name: r.path}, strings={name: table}))
+            table.data = b""
     report.ran["hygiene"] = "encoding, line endings, quotes, header, cells, invisible characters, NFC, sort order"
 
     for name, table in ctx.strings.items():
@@ -215,6 +219,4 @@ def validate(
 
 
 def _with_code(p: Problem, code: str) -> Problem:
-    from dataclasses import replace
-
     return replace(p, code=code)
