@@ -17,7 +17,6 @@ nothing and exits 1 when any of them is stale. The output is deterministic.
 
 from __future__ import annotations
 
-import argparse
 import re
 import sys
 from collections.abc import Iterable, Sequence
@@ -26,8 +25,8 @@ from pathlib import Path
 
 import pandas as pd
 
+import generated
 from cartel_directive.tableschema import Field, TableSchema
-from generated import write_or_check
 from tabledata import ROOT, TABLES, Package, load_raw, open_package
 
 COMMAND = "python scripts/docs.py"
@@ -390,16 +389,7 @@ def outputs(root: Path) -> dict[Path, str]:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--check", action="store_true", help="write nothing; exit 1 if a generated file is stale")
-    ap.add_argument("--root", type=Path, default=ROOT, help="repository root (default: this checkout)")
-    args = ap.parse_args(argv)
-    try:
-        files = outputs(args.root)
-    except DocsError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
-    return write_or_check(args.root, files, COMMAND, check=args.check)
+    return generated.main(__doc__.splitlines()[0], outputs, COMMAND, ROOT, argv, expected=DocsError)
 
 
 if __name__ == "__main__":

@@ -9,8 +9,14 @@ stale file, else 0).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import argparse
+import sys
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
+
+from cartel_directive.boundary import write_durably
+from cartel_directive.errors import CartelDirectiveError
+from cartel_directive.resources import PackageNotFoundError
 
 
 def stale(root: Path, files: Mapping[Path, str]) -> list[Path]:
@@ -27,8 +33,33 @@ def write_or_check(root: Path, files: Mapping[Path, str], command: str, *, check
         return 1 if changed else 0
     for p in changed:
         (root / p).parent.mkdir(parents=True, exist_ok=True)
-        with (root / p).open("w", encoding="utf-8", newline="\n") as fh:
-            fh.write(files[p])
+        write_durably(root / p, files[p].encode("utf-8"))  # whole or not at all, never half a file
         print(f"wrote {p.as_posix()}")
     print(f"{len(changed)} file(s) changed")
     return 0
+
+
+def main(
+    description: str,
+    outputs: Callable[[Path], Mapping[Path, str]],
+    command: str,
+    default_root: Path,
+    argv: Sequence[str] | None = None,
+    *,
+    expected: type[Exception] = ValueError,
+) -> int:
+    """The command line of a generator: ``--check`` and ``--root``.
+
+    ``expected`` errors, a missing package and the package's own errors are one line
+    on stderr and exit 2 (never a traceback).
+    """
+    ap = argparse.ArgumentParser(description=description)
+    ap.add_argument("--check", action="store_true", help="write nothing; exit 1 if a generated file is stale")
+    ap.add_argument("--root", type=Path, default=default_root, help="repository root (default: this checkout)")
+    args = ap.parse_args(argv)
+    try:
+        files = outputs(args.root)
+    except (expected, CartelDirectiveError, PackageNotFoundError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    return write_or_check(args.root, files, command, check=args.check)

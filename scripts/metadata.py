@@ -22,16 +22,15 @@ nothing and exits 1 when one is stale. The output is deterministic.
 
 from __future__ import annotations
 
-import argparse
 import json
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+import generated
 from cartel_directive import citation
 from cartel_directive.descriptor import Package
-from generated import write_or_check
 
 ROOT = Path(__file__).resolve().parent.parent
 COMMAND = "python scripts/metadata.py"
@@ -281,16 +280,7 @@ def outputs(root: Path) -> dict[Path, str]:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--check", action="store_true", help="write nothing; exit 1 if a generated file is stale")
-    ap.add_argument("--root", type=Path, default=ROOT, help="repository root (default: this checkout)")
-    args = ap.parse_args(argv)
-    try:
-        files = outputs(args.root)
-    except MetadataError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
-    return write_or_check(args.root, files, COMMAND, check=args.check)
+    return generated.main(__doc__.splitlines()[0], outputs, COMMAND, ROOT, argv, expected=MetadataError)
 
 
 if __name__ == "__main__":

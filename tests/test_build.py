@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from hypothesis import given, settings
 
-from cartel_directive import boundary, csvformat
+from cartel_directive import boundary
 from cartel_directive.build import BuildError, build
 from cartel_directive.cli import main
 from cartel_directive.validate import validate
@@ -184,11 +184,9 @@ def test_build_of_the_real_package_changes_nothing(real_copy) -> None:
     assert build(root, archive, check_only=True).changed == []
 
 
-def test_write_atomic_reports_change_and_keeps_bytes(tmp_path) -> None:
+def test_write_durably_replaces_the_whole_file_and_leaves_no_temporary(tmp_path) -> None:
     path = tmp_path / "x.csv"
-    assert csvformat.write_atomic(path, "a\n") is True
-    mtime = path.stat().st_mtime_ns
-    assert csvformat.write_atomic(path, "a\n") is False
-    assert path.stat().st_mtime_ns == mtime
-    assert csvformat.write_atomic(path, b"b\n") is True and path.read_bytes() == b"b\n"
+    boundary.write_durably(path, b"a\n")
+    boundary.write_durably(path, b"b\n")
+    assert path.read_bytes() == b"b\n"
     assert [p.name for p in tmp_path.iterdir()] == ["x.csv"]

@@ -365,7 +365,7 @@ def publish(root: str | os.PathLike[str], files: Mapping[str, bytes | str], *, c
                 os.fsync(fh.fileno())
             backups[rel] = _keep_old(target)
         entries = [[rel, os.path.relpath(staged[rel], base), _rel(backups[rel], base)] for rel in changed]
-        _write_durably(journal, json.dumps(entries).encode("utf-8"))
+        write_durably(journal, json.dumps(entries).encode("utf-8"))
         for rel in changed:
             os.replace(staged[rel], targets[rel])
             del staged[rel]
@@ -404,7 +404,12 @@ def _rel(path: str | None, base: Path) -> str | None:
     return None if path is None else os.path.relpath(path, base)
 
 
-def _write_durably(path: Path, data: bytes) -> None:
+def write_durably(path: Path, data: bytes) -> None:
+    """Replace one file: a temporary file in the same folder, flushed to disk, then renamed.
+
+    A run killed at any point leaves either the old or the new file whole, never a mix.
+    Several files that must change together go through :func:`publish` instead.
+    """
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".new", dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as fh:
