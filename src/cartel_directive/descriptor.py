@@ -146,6 +146,13 @@ def file_digest(path: Path) -> tuple[int, str]:
     return boundary.digest(path)
 
 
+def bytes_digest(data: bytes) -> tuple[int, str]:
+    """Size and ``sha256:<hex>`` of bytes already read (hash what is parsed: one read, no race)."""
+    import hashlib
+
+    return len(data), f"sha256:{hashlib.sha256(data).hexdigest()}"
+
+
 # --------------------------------------------------------------------------- checks of the JSON as data
 
 

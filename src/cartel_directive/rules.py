@@ -46,6 +46,8 @@ class Context:
     strings: dict[str, CsvTable] = field(default_factory=dict)
     #: table name -> the table typed by the one typing step
     typed: dict[str, pd.DataFrame] = field(default_factory=dict)
+    #: table name -> (size, ``sha256:<hex>``) of the bytes read and parsed
+    digests: dict[str, tuple[int, str]] = field(default_factory=dict)
     #: table name -> cells that are not of their field's type (found while typing)
     type_errors: dict[str, list[Problem]] = field(default_factory=dict)
     #: the source archive (``checks.provenance.Archive``), None when not given

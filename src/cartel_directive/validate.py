@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from . import reader, typing_
-from .descriptor import TABLES, DescriptorError, Package
+from .descriptor import TABLES, DescriptorError, Package, bytes_digest
 from .errors import BoundaryError
 from .problems import Problem, escape
 from .resources import DESCRIPTOR, sources_dir
@@ -150,9 +150,6 @@ def validate(
         for r in rules(name):
             report.problems.extend(run(r, on))
 
-    layer("standard")
-    report.ran["standard"] = "descriptor, paths, bytes and SHA-256 of every resource"
-
     for name in [t for t in TABLES if t in pkg.resources] + [t for t in pkg.resources if t not in TABLES]:
         r = pkg.resources[name]
         if name not in schemas:
@@ -162,6 +159,7 @@ def validate(
         except BoundaryError as exc:
             report.problems += [p for p in exc.problems if p.code != "path-missing"]  # missing: standard says so
             continue
+        ctx.digests[name] = bytes_digest(data)  # the standard layer checks the very bytes that are parsed
         table = reader.read(data, r.path)
         del data
         report.problems += table.problems
@@ -173,6 +171,8 @@ def validate(
             # that only one file's bytes are held at a time (peak memory at a million rows).
             layer("hygiene", replace(ctx, files={name: r.path}, strings={name: table}))
             table.data = b""
+    layer("standard")  # after reading: each file is read once, and its digest taken from those bytes
+    report.ran["standard"] = "descriptor, paths, bytes and SHA-256 of every resource"
     report.ran["hygiene"] = "encoding, line endings, quotes, header, cells, invisible characters, NFC, sort order"
 
     for name, table in ctx.strings.items():
