@@ -21,6 +21,9 @@ def test_generated_package_is_valid(tmp_path: Path) -> None:
     assert report.ok, "\n".join(report.lines())
     assert report.rows["statements"] == 200
     assert "provenance" in report.ran
+    timings = report.to_json()["summary"]["timings"]
+    assert {"read", "typing", *report.ran} <= set(timings)  # every phase that ran is timed
+    assert all(t["cpu_s"] >= 0 and t["wall_s"] >= 0 for t in timings.values())
 
 
 def test_bench_script_runs_at_tiny_size(tmp_path: Path) -> None:
@@ -34,3 +37,6 @@ def test_bench_script_runs_at_tiny_size(tmp_path: Path) -> None:
     text = out.read_text(encoding="utf-8")
     assert "| 200 |" in text and "| frictionless |" in text and "## Targets" in text
     assert out.with_suffix(".json").is_file()
+    assert "## Where validate's CPU goes" in text and "| pandera |" in text
+    repo = str(BENCH.parent.parent)
+    assert repo not in text and repo not in out.with_suffix(".json").read_text(encoding="utf-8")

@@ -118,8 +118,17 @@ def measure(cmd: list[str], repeat: int, timeout: float) -> dict:
         "maxrss_mib": statistics.median(r["maxrss_mib"] for r in done),
         "exits": sorted({r["exit"] for r in done}),
         "runs": len(done),
-        "command": shlex.join(cmd).replace(str(REPO) + "/", ""),
+        "command": shlex.join(cmd),  # made public (no path of this machine) when reported
     }
+
+
+def phases(cmd: list[str], timeout: float) -> dict:
+    """One more ``validate`` run with ``--format json``: where its CPU went, as the report measures it."""
+    try:
+        done = subprocess.run([*cmd, "--format", "json"], capture_output=True, text=True, timeout=timeout)
+        return json.loads(done.stdout)["summary"].get("timings", {})
+    except (subprocess.TimeoutExpired, ValueError, KeyError):
+        return {}
 
 
 def machine() -> dict:
@@ -196,6 +205,8 @@ def main(argv: list[str] | None = None) -> int:
                 reps = args.frictionless_repeat_large if kind == "frictionless" and n >= 1_000_000 else args.repeat
                 print(f"size {n}: {kind} x{reps}", file=sys.stderr, flush=True)
                 r[kind] = measure(cmd, reps, args.timeout)
+            if "validate" in args.tools.split(","):
+                r["phases"] = phases(cmds["validate"], args.timeout)
             results["sizes"][str(n)] = r
             if not args.keep:
                 shutil.rmtree(out, ignore_errors=True)
@@ -338,9 +349,13 @@ def report(res: dict, command: str) -> str:
         f"Measured {res['finished']} with `{command}` ({res['elapsed_s']} s in all), on "
         f"{m['cpu']}, {m['cores']} cores, {m['memory_gib']} GiB, {m['platform']}, Python {m['python']}. "
         f"Load average before: {', '.join(f'{x:.1f}' for x in res['load_before'])}; after: "
-        f"{', '.join(f'{x:.1f}' for x in res['load_after'])}. The machine was shared with other work while "
-        "this ran, so wall times are noisy (CPU times less so); every tool ran in the same session, one "
-        "after the other, and the figures are medians.",
+        f"{', '.join(f'{x:.1f}' for x in res['load_after'])}"
+        + (
+            ". The machine was otherwise idle"
+            if max(res["load_before"][0], res["load_after"][0]) < 1.0
+            else ". The machine was shared with other work while this ran, so wall times are noisy (CPU times less so)"
+        )
+        + "; every tool ran in the same session, one after the other, and the figures are medians.",
         "",
         "Every figure is a whole process (interpreter start and imports included): CPU = user + system "
         "time of that process, peak = its maximum resident memory. Reproduce one with public tools, e.g. "
@@ -364,6 +379,30 @@ def report(res: dict, command: str) -> str:
                 )
             else:
                 lines.append(f"| {int(n):,} | {r['rows']:,} | {kind} | timeout | | | |")
+    with_phases = [(n, r) for n, r in sorted(res["sizes"].items(), key=lambda kv: int(kv[0])) if r.get("phases")]
+    if with_phases:
+        names = list(dict.fromkeys(k for _, r in with_phases for k in r["phases"]))
+        lines += [
+            "",
+            "## Where validate's CPU goes",
+            "",
+            "From one more `validate ... --format json` run per size (the report's `summary.timings`: CPU "
+            "seconds of the process inside each phase; an import is counted in the phase that first needs "
+            'it, e.g. pandas in `read` and pandera in `pandera`). "outside" is the rest of the whole '
+            "process's CPU in the table above (interpreter start, the CLI's imports, writing the report).",
+            "",
+            "| phase | " + " | ".join(f"{int(n):,}" for n, _ in with_phases) + " |",
+            "|---|" + "---:|" * len(with_phases),
+        ]
+        for k in names:
+            cells = [f"{r['phases'][k]['cpu_s']:.2f}" if k in r["phases"] else "" for _, r in with_phases]
+            lines.append(f"| {k} | " + " | ".join(cells) + " |")
+        outside = []
+        for _, r in with_phases:
+            inside = sum(p["cpu_s"] for p in r["phases"].values())
+            v = r.get("validate", {})
+            outside.append(f"{v['cpu'] - inside:.2f}" if _ok(v) else "")
+        lines.append("| outside (whole process minus phases) | " + " | ".join(outside) + " |")
     real = res.get("real", {})
     lines += ["", "## The real package", ""]
     for kind in ("validate", "frictionless"):

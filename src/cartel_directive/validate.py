@@ -9,6 +9,9 @@ data first (:meth:`Report.to_json`), text second (:meth:`Report.lines`).
 from __future__ import annotations
 
 import os
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -34,6 +37,9 @@ class Report:
     rows: dict[str, int] = field(default_factory=dict)
     ran: dict[str, str] = field(default_factory=dict)
     skipped: dict[str, str] = field(default_factory=dict)
+    #: phase -> [CPU seconds, wall seconds] of this process spent in it ("read": reading and
+    #: hashing the files; "typing": the typing step; then each layer's rules)
+    timings: dict[str, list[float]] = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
@@ -110,6 +116,7 @@ class Report:
                 "version": self.version,
                 "rows": dict(self.rows),
                 "layers": layers,
+                "timings": {k: {"cpu_s": round(c, 4), "wall_s": round(w, 4)} for k, (c, w) in self.timings.items()},
             },
         }
 
@@ -146,22 +153,34 @@ def validate(
     report = Report(root=pkg.root, version=pkg.version)
     ctx = Context(package=pkg, schemas=schemas)
 
+    @contextmanager
+    def timed(phase: str) -> Iterator[None]:
+        cpu, wall = time.process_time(), time.perf_counter()
+        try:
+            yield
+        finally:
+            spent = report.timings.setdefault(phase, [0.0, 0.0])
+            spent[0] += time.process_time() - cpu
+            spent[1] += time.perf_counter() - wall
+
     def layer(name: str, on: Context = ctx) -> None:
-        for r in rules(name):
-            report.problems.extend(run(r, on))
+        with timed(name):
+            for r in rules(name):
+                report.problems.extend(run(r, on))
 
     for name in [t for t in TABLES if t in pkg.resources] + [t for t in pkg.resources if t not in TABLES]:
         r = pkg.resources[name]
         if name not in schemas:
             continue
-        try:
-            data = pkg.read(name)  # through the package boundary: a regular file inside, never a pipe
-        except BoundaryError as exc:
-            report.problems += [p for p in exc.problems if p.code != "path-missing"]  # missing: standard says so
-            continue
-        ctx.digests[name] = bytes_digest(data)  # the standard layer checks the very bytes that are parsed
-        table = reader.read(data, r.path)
-        del data
+        with timed("read"):
+            try:
+                data = pkg.read(name)  # through the package boundary: a regular file inside, never a pipe
+            except BoundaryError as exc:
+                report.problems += [p for p in exc.problems if p.code != "path-missing"]  # missing: standard says so
+                continue
+            ctx.digests[name] = bytes_digest(data)  # the standard layer checks the very bytes that are parsed
+            table = reader.read(data, r.path)
+            del data
         report.problems += table.problems
         if table.frame is not None:
             ctx.files[name] = r.path
@@ -175,10 +194,11 @@ def validate(
     report.ran["standard"] = "descriptor, paths, bytes and SHA-256 of every resource"
     report.ran["hygiene"] = "encoding, line endings, quotes, header, cells, invisible characters, NFC, sort order"
 
-    for name, table in ctx.strings.items():
-        assert table.frame is not None
-        ctx.typed[name], ctx.type_errors[name] = typing_.convert_table(table.frame, schemas[name], table.file)
-        report.problems += ctx.type_errors[name]
+    with timed("typing"):
+        for name, table in ctx.strings.items():
+            assert table.frame is not None
+            ctx.typed[name], ctx.type_errors[name] = typing_.convert_table(table.frame, schemas[name], table.file)
+            report.problems += ctx.type_errors[name]
     layer("pandera")
     report.ran["pandera"] = "types, constraints, primary and foreign keys"
     layer("crossfield")
@@ -204,7 +224,8 @@ def validate(
     else:
         from .checks.provenance import Archive
 
-        ctx.archive = Archive(folder)
+        with timed("provenance"):
+            ctx.archive = Archive(folder)
         layer("provenance")
         report.ran["provenance"] = (
             f"{len(ctx.typed.get('sources', []))} archived files, {ctx.excerpts_checked} excerpts, archive from {how}"
