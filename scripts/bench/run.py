@@ -140,7 +140,19 @@ def machine() -> dict:
                 break
     except OSError:
         pass
+    from importlib import metadata
+
+    def version(dist: str) -> str:
+        try:
+            return metadata.version(dist)
+        except metadata.PackageNotFoundError:
+            return "not installed"
+
     return {
+        "packages": {
+            d: version(d)
+            for d in ("cartel-directive", "pandas", "numpy", "pyarrow", "pandera", "frictionless", "hypothesis")
+        },
         "python": platform.python_version(),
         "platform": platform.platform(),
         "cpu": model or platform.processor(),
@@ -356,6 +368,11 @@ def report(res: dict, command: str) -> str:
             else ". The machine was shared with other work while this ran, so wall times are noisy (CPU times less so)"
         )
         + "; every tool ran in the same session, one after the other, and the figures are medians.",
+        "",
+        "Installed: "
+        + ", ".join(f"{k} {v}" for k, v in m.get("packages", {}).items())
+        + " (`make bench` uses a fresh venv with only `.[validate]`, as a user installs it; pandera "
+        "imports hypothesis when it is installed, which adds to every process's start).",
         "",
         "Every figure is a whole process (interpreter start and imports included): CPU = user + system "
         "time of that process, peak = its maximum resident memory. Reproduce one with public tools, e.g. "
