@@ -20,6 +20,7 @@ from ..rules import Context, rule
 
 if TYPE_CHECKING:
     import numpy as np
+    import pandas as pd
 
     from ..reader import CsvTable
     from ..tableschema import TableSchema
@@ -98,7 +99,7 @@ _EDGE = "has leading or trailing whitespace"
 _FORMULA_TEXT = "starts with '=', '+', '-', '@' or a tab, which a spreadsheet would run as a formula; reword the cell"
 #: Python's ``\s``: what counts as whitespace at a cell's edge.
 _SPACE = frozenset(c for c in map(chr, range(0x3001)) if c.isspace())
-_FORMULA_START = frozenset("=+-@\t\r")
+_FORMULA_CPS = [ord(c) for c in "=+-@\t\r"]
 
 
 def _rule_of(cp: int) -> str | None:
@@ -129,31 +130,114 @@ def _may_break_nfc(cp: int) -> bool:
     )
 
 
-def _code_points(data: bytes) -> tuple[np.ndarray, np.ndarray]:
-    """Byte offset and code point of every character that is a control or not ASCII (vectorised).
+#: bytes per block of a pass over a column's text: stays in the CPU cache
+_BLOCK = 1 << 20
+#: Python's ``\s`` at a cell's edge, as code points
+_SPACE_CPS = sorted(ord(c) for c in _SPACE)
 
-    ``data`` is valid UTF-8 (the reader refused it otherwise), so the lead bytes and
-    their continuation bytes decode directly.
-    """
+
+def _utf8_columns(frame: pd.DataFrame) -> Iterator[tuple[str, list[tuple[int, np.ndarray, np.ndarray]]]]:
+    """Each column's text as UTF-8, without a copy where pandas keeps it in Arrow:
+    (name, [(first row, value offsets, bytes) per Arrow chunk])."""
+    import numpy as np
+    import pyarrow as pa
+
+    for name in frame.columns:
+        values = frame[name].array
+        if hasattr(values, "__arrow_array__"):
+            arrow = values.__arrow_array__()
+        else:  # str without pyarrow storage, or object: converted once
+            arrow = pa.array(np.asarray(values, dtype=object), type=pa.large_string())
+        chunks = arrow.chunks if isinstance(arrow, pa.ChunkedArray) else [arrow]
+        out, row = [], 0
+        for chunk in chunks:
+            assert chunk.null_count == 0, "the reader gives every cell as text"
+            _, offsets_buffer, data_buffer = chunk.buffers()
+            width = np.int64 if pa.types.is_large_string(chunk.type) else np.int32
+            offsets = np.frombuffer(offsets_buffer, dtype=width)[chunk.offset : chunk.offset + len(chunk) + 1]
+            data = np.frombuffer(data_buffer, dtype=np.uint8) if data_buffer is not None else np.zeros(0, np.uint8)
+            out.append((row, offsets.astype(np.int64, copy=False), data))
+            row += len(chunk)
+        yield name, out
+
+
+def _code_points(data: np.ndarray, pos: np.ndarray) -> np.ndarray:
+    """The code point of the character starting at each byte position (``data`` is well-formed UTF-8)."""
     import numpy as np
 
-    arr = np.frombuffer(data, dtype=np.uint8)
-    ctrl = np.zeros(256, dtype=bool)
-    ctrl[[*range(0x00, 0x09), *range(0x0B, 0x20), 0x7F]] = True
-    ascii_pos = np.flatnonzero(ctrl[arr])
-    lead = np.flatnonzero(arr >= 0xC0)
-    last = len(arr) - 1
-    b0 = arr[lead].astype(np.int64)
-    b1, b2, b3 = (arr[np.minimum(lead + k, last)].astype(np.int64) & 0x3F for k in (1, 2, 3))
-    cp = np.where(
-        b0 < 0xE0,
-        ((b0 & 0x1F) << 6) | b1,
-        np.where(b0 < 0xF0, ((b0 & 0x0F) << 12) | (b1 << 6) | b2, ((b0 & 0x07) << 18) | (b1 << 12) | (b2 << 6) | b3),
+    last = len(data) - 1
+    b0 = data[pos].astype(np.int64)
+    b1, b2, b3 = (data[np.minimum(pos + k, last)].astype(np.int64) & 0x3F for k in (1, 2, 3))
+    return np.where(
+        b0 < 0x80,
+        b0,
+        np.where(
+            b0 < 0xE0,
+            ((b0 & 0x1F) << 6) | b1,
+            np.where(
+                b0 < 0xF0, ((b0 & 0x0F) << 12) | (b1 << 6) | b2, ((b0 & 0x07) << 18) | (b1 << 12) | (b2 << 6) | b3
+            ),
+        ),
     )
-    pos = np.r_[ascii_pos, lead]
-    cps = np.r_[arr[ascii_pos].astype(np.int64), cp]
-    order = np.argsort(pos, kind="stable")
-    return pos[order], cps[order]
+
+
+def _unusual(data: np.ndarray) -> np.ndarray:
+    """Positions of the characters that are neither printable ASCII, tab nor line feed:
+    controls, DEL and the first byte of every character beyond ASCII (one pass, by blocks)."""
+    import numpy as np
+
+    found = []
+    shifted = np.empty(min(len(data), _BLOCK), dtype=np.uint8)
+    hit = np.empty(len(shifted), dtype=bool)
+    delete = np.empty(len(shifted), dtype=bool)
+    for at in range(0, len(data), _BLOCK):
+        block = data[at : at + _BLOCK]
+        n = len(block)
+        # + 0x40 (mod 256) puts the first bytes 0xC0-0xFF at 0x00-0x3F and the controls at 0x40-0x5F
+        np.add(block, 0x40, out=shifted[:n])
+        np.less(shifted[:n], 0x60, out=hit[:n])
+        hit[:n] |= np.equal(block, 0x7F, out=delete[:n])
+        if hit[:n].any():
+            pos = np.flatnonzero(hit[:n]) + at
+            found.append(pos[(data[pos] != 0x09) & (data[pos] != 0x0A)])
+    return np.concatenate(found) if found else np.zeros(0, dtype=np.int64)
+
+
+def _edges(data: np.ndarray, offsets: np.ndarray, formulas: bool) -> tuple[np.ndarray, np.ndarray]:
+    """Per value: whether its first or last character is whitespace, and (``formulas``)
+    whether it starts as a spreadsheet formula would. Only the values that begin or end
+    beyond ASCII have those characters decoded."""
+    import numpy as np
+
+    starts, ends = offsets[:-1], offsets[1:]
+    filled = ends > starts
+    if not len(data):
+        return filled, filled
+    space, formula_start = np.zeros(256, dtype=bool), np.zeros(256, dtype=bool)
+    space[[u for u in _SPACE_CPS if u < 0x80]] = True
+    formula_start[_FORMULA_CPS] = True
+    first = data.take(starts, mode="clip")  # an empty value's byte is not looked at
+    last = data.take(ends - 1, mode="clip")
+    edge = filled & (space[first] | space[last])
+    wide = np.flatnonzero(first >= 0x80)
+    wide = wide[filled[wide]]
+    if len(wide):
+        edge[wide] |= _is_space(_code_points(data, starts[wide]))
+    wide = np.flatnonzero(last >= 0x80)
+    wide = wide[filled[wide]]
+    if len(wide):  # ends in a continuation byte: step back to its character's first byte
+        at = ends[wide] - 1
+        for _ in range(3):
+            at = at - ((data[at] & 0xC0) == 0x80)
+        edge[wide] |= _is_space(_code_points(data, at))
+    formula = filled & formula_start[first] if formulas else filled & False
+    return edge, formula
+
+
+def _is_space(cps: np.ndarray) -> np.ndarray:
+    import numpy as np
+
+    return np.isin(cps, _SPACE_CPS)
 
 
 @rule(
@@ -169,46 +253,51 @@ def _code_points(data: bytes) -> tuple[np.ndarray, np.ndarray]:
 def cells(ctx: Context) -> Iterator[Problem]:
     """Every cell: no control, bidi or invisible characters, NFC, no edge whitespace, no mojibake, no formula.
 
-    The characters are found in one vectorised pass over the file's bytes and located by
-    the reader's structure scan; the edges of every cell are compared as whole columns.
-    Python runs only over the cells found failing.
+    Each column's text is read once as UTF-8 bytes (Arrow's buffers, no copy): the
+    characters other than printable ASCII are found in one pass over the bytes and decoded
+    there, each distinct one is classified once, and the first and last characters of every
+    cell are compared as whole arrays. Python runs only over the cells found failing.
     """
     import numpy as np
-
-    from ..reader import locate
 
     for _, table, schema in _tables(ctx):
         frame = table.frame
         assert frame is not None
         header = table.header
         found: dict[tuple[int, int], set[str]] = {}
-        pos, cps = _code_points(table.data)
-        if len(pos):
-            kinds = {u: _rule_of(u) or ("" if _may_break_nfc(u) else None) for u in np.unique(cps).tolist()}
-            wanted = [u for u, k in kinds.items() if k is not None]
-            hit = np.isin(cps, wanted)
-            rows, cols = locate(table.data, pos[hit])
-            for r, c, u in zip(rows.tolist(), cols.tolist(), cps[hit].tolist(), strict=True):
-                found.setdefault((r, c), set()).add(kinds[u] or "")
+        for c, name in enumerate(header):
+            in_name = {k for k in map(_rule_of, map(ord, name)) if k}
+            if in_name:
+                found[(1, c)] = in_name
         text_fields = {f.name for f in schema.fields if f.type == "string"}
-        for name in frame.columns:
-            col = frame[name]
-            first, end = col.str.slice(0, 1), col.str.slice(-1)
-            edge = (first.isin(_SPACE) | end.isin(_SPACE)).to_numpy(dtype=bool)
-            formula = first.isin(_FORMULA_START).to_numpy(dtype=bool) if name in text_fields else edge & False
+        for name, chunks in _utf8_columns(frame):
             c = header.index(name)
-            for i in np.flatnonzero(edge | formula).tolist():
-                kinds_here = found.setdefault((i + 2, c), set())
-                if edge[i]:
-                    kinds_here.add("cell-edge-whitespace")
-                if formula[i]:
-                    kinds_here.add("cell-formula")
+            for row0, offsets, data in chunks:
+                lo, hi = int(offsets[0]), int(offsets[-1])
+                pos = _unusual(data[lo:hi]) + lo
+                if len(pos):
+                    cps = _code_points(data, pos)
+                    seen = np.flatnonzero(np.bincount(cps)).tolist()  # each distinct character, classified once
+                    kinds = {
+                        u: k for u in seen if (k := _rule_of(u) or ("" if _may_break_nfc(u) else None)) is not None
+                    }
+                    if kinds:
+                        hit = np.isin(cps, list(kinds))
+                        rows = offsets.searchsorted(pos[hit], side="right") - 1 + row0
+                        for r, u in zip(rows.tolist(), cps[hit].tolist(), strict=True):
+                            found.setdefault((r + 2, c), set()).add(kinds[u])
+                edge, formula = _edges(data, offsets, name in text_fields)
+                for i in np.flatnonzero(edge | formula).tolist():
+                    kinds_here = found.setdefault((i + row0 + 2, c), set())
+                    if edge[i]:
+                        kinds_here.add("cell-edge-whitespace")
+                    if formula[i]:
+                        kinds_here.add("cell-formula")
         messages = dict(_CHAR_RULES) | {"cell-edge-whitespace": _EDGE, "cell-formula": _FORMULA_TEXT}
         for (r, c), kinds_here in sorted(found.items()):
-            if r < 2 or c >= len(header) or header[c] not in frame.columns:
-                if kinds_here - {""}:
-                    for code in sorted(kinds_here - {""}):
-                        yield Problem(table.file, r, None, f"{messages[code]} (in the header)", LAYER, code)
+            if r == 1:
+                for code in sorted(kinds_here):
+                    yield Problem(table.file, r, None, f"{messages[code]} (in the header)", LAYER, code)
                 continue
             name = header[c]
             value = str(frame[name].iat[r - 2])
@@ -221,22 +310,25 @@ def cells(ctx: Context) -> Iterator[Problem]:
 
 @rule("rows-unsorted", LAYER)
 def sorted_rows(ctx: Context) -> Iterator[Problem]:
-    """Rows are sorted by the primary key (as text, column by column)."""
+    """Rows are sorted by the primary key (as text, column by column: code point order)."""
+    import numpy as np
+
     for _, table, schema in _tables(ctx):
         frame = table.frame
         assert frame is not None
         pk = [c for c in schema.primary_key if c in frame.columns]
         if not pk or len(pk) != len(schema.primary_key) or len(frame) < 2:
             continue
-        key = frame[pk[0]]
-        for c in pk[1:]:
-            key = key + "\x00" + frame[c]
-        values = key.to_numpy()
-        bad = (values[1:] < values[:-1]).nonzero()[0]
+        before = np.zeros(len(frame) - 1, dtype=bool)  # row i + 1 sorts before row i
+        for c in reversed(pk):  # the first column decides; on a tie, the next one
+            prev, cur = frame[c].array[:-1], frame[c].array[1:]
+            before = np.asarray(cur < prev, dtype=bool) | (np.asarray(cur == prev, dtype=bool) & before)
+        bad = np.flatnonzero(before)
         if not len(bad):
             continue
         i = int(bad[0]) + 1
-        shown = f"{show(values[i])} comes after {show(values[i - 1])}".replace("\\x00", ", ")
+        key = ["\x00".join(str(frame[c].iat[j]) for c in pk) for j in (i, i - 1)]
+        shown = f"{show(key[0])} comes after {show(key[1])}".replace("\\x00", ", ")
         yield Problem(
             table.file,
             i + 2,
