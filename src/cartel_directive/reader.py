@@ -21,6 +21,7 @@ pandas and numpy only (the light install): no pyarrow.
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 from dataclasses import dataclass, field
@@ -55,6 +56,8 @@ CODES = (
 )
 
 _QUOTE, _COMMA, _LF, _CR = 0x22, 0x2C, 0x0A, 0x0D
+#: bytes per block of a scan: a multiple of 64 that stays in the CPU cache
+_BLOCK = 1 << 20
 
 
 @dataclass
@@ -65,8 +68,6 @@ class CsvTable:
     header: list[str] = field(default_factory=list)
     frame: pd.DataFrame | None = None
     problems: list[Problem] = field(default_factory=list)
-    #: the file's bytes without a BOM and with LF line endings (what was parsed)
-    data: bytes = field(default=b"", repr=False)
 
     @property
     def parsed(self) -> bool:
@@ -78,22 +79,44 @@ class CsvTable:
 
 
 class _Scan:
-    """Where the structural bytes of a file are, and how positions map to rows and columns."""
+    """A file's structure from one pass over its bytes, in blocks that stay in the CPU cache.
+
+    Kept: the positions of the quotes and of the record ends (line feeds outside quoted
+    cells). Commas are not listed (a file has about as many as it has cells): one bit per
+    byte says where they are, and a running count per 64 bytes counts them before any
+    position, so cells are counted per record without a position per cell.
+    """
 
     def __init__(self, data: bytes) -> None:
         import numpy as np
 
-        self.arr = np.frombuffer(data, dtype=np.uint8)
-        # positions as int32 where they fit: half the memory for a file of many cells
-        self.kind = np.int32 if len(data) < 2**31 else np.int64
-        self.quotes = self.positions(_QUOTE)
-        self.ends = self.outside(self.positions(_LF))  # record ends
-        self.commas = self.outside(self.positions(_COMMA))  # cell separators
-
-    def positions(self, byte: int) -> np.ndarray:
-        import numpy as np
-
-        return np.flatnonzero(self.arr == byte).astype(self.kind, copy=False)
+        self.arr = arr = np.frombuffer(data, dtype=np.uint8)
+        n = len(arr)
+        # positions as int32 where they fit: half the memory for a file of many records
+        self.kind = kind = np.int32 if n < 2**31 else np.int64
+        bits = np.zeros(n // 64 + 1, dtype=np.uint64)  # one bit per byte: a comma; one word more for position n
+        packed = bits.view(np.uint8)
+        quotes, lfs = [], []
+        hit = np.empty(min(n, _BLOCK), dtype=bool)
+        for at in range(0, n, _BLOCK):
+            block = arr[at : at + _BLOCK]
+            here = hit[: len(block)]
+            np.equal(block, _QUOTE, out=here)
+            quotes.append((np.flatnonzero(here) + at).astype(kind))
+            np.equal(block, _LF, out=here)
+            lfs.append((np.flatnonzero(here) + at).astype(kind))
+            np.equal(block, _COMMA, out=here)
+            row = np.packbits(here, bitorder="little")
+            packed[at // 8 : at // 8 + len(row)] = row
+        self.quotes = np.concatenate(quotes) if quotes else np.empty(0, dtype=kind)
+        lf = np.concatenate(lfs) if lfs else np.empty(0, dtype=kind)
+        self.bits = bits
+        self.before = np.zeros(len(bits) + 1, dtype=np.int64)  # commas before each 64-byte word
+        np.cumsum(_popcount(bits), out=self.before[1:])
+        self.ends = self.outside(lf)  # record ends
+        opening, closing = self.quotes[0::2], self.quotes[1::2]
+        inner = self.commas(closing) - self.commas(opening[: len(closing)])  # commas inside each quoted cell
+        self.inner = np.r_[0, np.cumsum(inner)]
 
     def outside(self, pos: np.ndarray) -> np.ndarray:
         """The positions not inside a quoted cell (an even number of quotes before them)."""
@@ -101,15 +124,52 @@ class _Scan:
             return pos
         return pos[self.quotes.searchsorted(pos) % 2 == 0]
 
+    def commas(self, pos: np.ndarray) -> np.ndarray:
+        """How many commas stand before each position (``0 <= pos <= len(data)``)."""
+        import numpy as np
+
+        word = pos >> 6
+        below = (np.uint64(1) << (pos & 63).astype(np.uint64)) - np.uint64(1)
+        return self.before[word] + _popcount(self.bits[word] & below)
+
+    def separators(self, pos: np.ndarray) -> np.ndarray:
+        """How many commas outside quoted cells (cell separators) stand before each position."""
+        import numpy as np
+
+        pos = np.asarray(pos)
+        n_quotes = self.quotes.searchsorted(pos)  # quotes before each position
+        inside = self.inner[n_quotes // 2]  # commas in the quoted cells closed before it
+        open_ = n_quotes % 2 == 1  # inside a quoted cell: its commas so far are inside too
+        if open_.any():
+            inside[open_] += self.commas(pos[open_]) - self.commas(self.quotes[n_quotes[open_] - 1])
+        return self.commas(pos) - inside
+
     def locate(self, pos: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Record row (header = 1) and 0-based cell index of each byte position."""
         import numpy as np
 
         rec = self.ends.searchsorted(pos)  # a record's own newline belongs to it
-        ends = np.r_[-1, self.ends]
-        start = ends[rec] + 1
-        cell = self.commas.searchsorted(pos) - self.commas.searchsorted(start)
-        return rec + 1, cell
+        start = np.r_[-1, self.ends][rec] + 1
+        return rec + 1, self.separators(pos) - self.separators(start)
+
+
+def _popcount(words: np.ndarray) -> np.ndarray:
+    """Set bits per 64-bit word (numpy >= 2 counts them in one step; older numpy by halving)."""
+    import numpy as np
+
+    if hasattr(np, "bitwise_count"):
+        return np.bitwise_count(words).astype(np.int64)
+    return _popcount_halving(words)
+
+
+def _popcount_halving(words: np.ndarray) -> np.ndarray:
+    import numpy as np
+
+    w = words.astype(np.uint64)
+    w = w - ((w >> np.uint64(1)) & np.uint64(0x5555555555555555))
+    w = (w & np.uint64(0x3333333333333333)) + ((w >> np.uint64(2)) & np.uint64(0x3333333333333333))
+    w = (w + (w >> np.uint64(4))) & np.uint64(0x0F0F0F0F0F0F0F0F)
+    return ((w * np.uint64(0x0101010101010101)) >> np.uint64(56)).astype(np.int64)
 
 
 def read(data: bytes, file: str, *, max_columns: int = MAX_COLUMNS) -> CsvTable:
@@ -133,14 +193,29 @@ def read(data: bytes, file: str, *, max_columns: int = MAX_COLUMNS) -> CsvTable:
     if not data:
         add("csv-empty", None, None, "the file is empty: it needs at least a header row")
         return table
-    scan = _Scan(data)
-    if (scan.arr == _CR).any():
-        data, scan = _lf_only(data, scan, add)
-    table.data = data
+    shape = _structure(data, table, max_columns)
+    if shape is not None:
+        data, table.header, rows = shape
+        table.frame = _cells(data, table.header, rows)
+    return table
+
+
+def _structure(data: bytes, table: CsvTable, max_columns: int) -> tuple[bytes, list[str], int] | None:
+    """Check the structure, adding its problems to ``table``: (the file with LF line endings,
+    the header, the number of records after it) when the cells can be split, else None."""
     import numpy as np
 
+    out = table.problems
+
+    def add(code: str, row: int | None, column: str | None, message: str) -> None:
+        out.append(Problem(table.file, row, column, message, LAYER, code))
+
+    scan = _Scan(data)
+    if b"\r" in data:
+        data, scan = _lf_only(data, scan, add)
+
     header_end = int(scan.ends[0]) if len(scan.ends) else len(data)
-    width = int(scan.commas.searchsorted(header_end)) + 1
+    width = int(scan.separators(np.array([header_end]))[0]) + 1
     if width > max_columns:
         add(
             "csv-too-many-columns",
@@ -148,7 +223,7 @@ def read(data: bytes, file: str, *, max_columns: int = MAX_COLUMNS) -> CsvTable:
             None,
             f"the header has {width} columns, more than the {max_columns} this reader accepts",
         )
-        return table
+        return None
     header = _header(data[:header_end])
 
     def located(code: str, pos: np.ndarray, message) -> None:
@@ -165,9 +240,8 @@ def read(data: bytes, file: str, *, max_columns: int = MAX_COLUMNS) -> CsvTable:
             add(code, r, header[c] if r > 1 and c < len(header) else None, message(p))
 
     bad = len(out)
-    nul = np.flatnonzero(scan.arr == 0)
-    if len(nul):
-        located("csv-nul", nul, lambda _: "contains a NUL byte (0x00); remove it")
+    if b"\x00" in data:
+        located("csv-nul", np.flatnonzero(scan.arr == 0), lambda _: "contains a NUL byte (0x00); remove it")
     for pos, byte in _undecodable(data, scan.arr):
         located("csv-encoding", np.array([pos]), lambda _, b=byte: f"is not UTF-8: byte {b:#04x} cannot be decoded")
     if len(scan.quotes) % 2:
@@ -185,14 +259,14 @@ def read(data: bytes, file: str, *, max_columns: int = MAX_COLUMNS) -> CsvTable:
                 lambda _: 'has a quote that neither opens nor closes a quoted cell (write a quote as "" inside quotes)',
             )
     if len(out) > bad:
-        return table
+        return None
 
     ends = scan.ends
     if not data.endswith(b"\n"):
         add("csv-final-newline", len(ends) + 1, None, "does not end with a newline: this last row may be truncated")
         ends = np.append(ends, len(data))
     starts = np.r_[0, ends[:-1] + 1]
-    cells = np.diff(scan.commas.searchsorted(ends), prepend=0) + 1  # separators before each end, per record
+    cells = np.diff(scan.separators(ends), prepend=0) + 1  # separators before each end, per record
     blank = np.flatnonzero(starts == ends)
     wrong = np.flatnonzero((cells != width) & (starts != ends))
     for i in blank[:MAX_LOCATED].tolist():
@@ -203,19 +277,8 @@ def read(data: bytes, file: str, *, max_columns: int = MAX_COLUMNS) -> CsvTable:
         if len(many) > MAX_LOCATED:
             add(code, None, None, f"and {len(many) - MAX_LOCATED} more rows like these")
     if len(blank) or len(wrong):
-        return table
-    table.header = header
-    table.frame = _cells(data, header_end, header, len(ends) - 1)
-    return table
-
-
-def locate(data: bytes, positions: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Record row (header = 1) and 0-based cell index of byte ``positions`` of a file the reader parsed.
-
-    ``data`` is :attr:`CsvTable.data` (what was parsed). The scan is made again here, so
-    that reading a file keeps no structure arrays alive for the rare file with a problem.
-    """
-    return _Scan(data).locate(positions)
+        return None
+    return data, header, len(ends) - 1
 
 
 def _lf_only(data: bytes, scan: _Scan, add) -> tuple[bytes, _Scan]:
@@ -223,7 +286,7 @@ def _lf_only(data: bytes, scan: _Scan, add) -> tuple[bytes, _Scan]:
     import numpy as np
 
     arr = scan.arr
-    cr = scan.outside(np.flatnonzero(arr == _CR))
+    cr = scan.outside(np.flatnonzero(arr == _CR).astype(scan.kind))
     if not len(cr):
         return data, scan  # only inside quoted cells: the hygiene rules report those cells
     first = int(cr[0])
@@ -244,20 +307,74 @@ def _lf_only(data: bytes, scan: _Scan, add) -> tuple[bytes, _Scan]:
 
 
 def _undecodable(data: bytes, arr: np.ndarray) -> list[tuple[int, int]]:
-    """(byte offset, byte) of the first bytes of each sequence that is not UTF-8, at most MAX_LOCATED."""
-    if not (arr >= 0x80).any():
+    """(byte offset, byte) of the first bytes of each sequence that is not UTF-8, at most MAX_LOCATED.
+
+    Whether the file is UTF-8 is decided by :func:`_is_utf8` over whole arrays; only a file
+    that is not is walked with Python's decoder, which names each bad sequence as Python
+    would (one block at a time, so the walk costs one decoding of the file at most).
+    """
+    if data.isascii() or _is_utf8(arr):
         return []
     out: list[tuple[int, int]] = []
     view = memoryview(data)
-    pos = 0
-    while len(out) <= MAX_LOCATED:
+    pos, n = 0, len(data)
+    while pos < n and len(out) <= MAX_LOCATED:
         try:
-            str(view[pos:], "utf-8")
-            break
+            pos += codecs.utf_8_decode(view[pos : pos + _BLOCK], "strict", pos + _BLOCK >= n)[1]
         except UnicodeDecodeError as exc:
             out.append((pos + exc.start, data[pos + exc.start]))
             pos += exc.end
     return out
+
+
+def _utf8_tables() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per first byte: continuation bytes a well-formed sequence needs (0: never a first byte
+    of one), and the range its second byte must lie in (Unicode's table 3-7: no overlong
+    forms, no surrogates, nothing above U+10FFFF)."""
+    import numpy as np
+
+    need = np.zeros(256, dtype=np.int64)
+    need[0xC2:0xE0], need[0xE0:0xF0], need[0xF0:0xF5] = 1, 2, 3
+    low, high = np.full(256, 0x80, dtype=np.uint8), np.full(256, 0xBF, dtype=np.uint8)
+    low[0xE0], high[0xED], low[0xF0], high[0xF4] = 0xA0, 0x9F, 0x90, 0x8F
+    return need, low, high
+
+
+def _is_utf8(arr: np.ndarray) -> bool:
+    """Whether the bytes are well-formed UTF-8, decided over whole arrays.
+
+    Every byte from 0xC0 up must start a well-formed sequence whose continuation bytes
+    (0x80-0xBF) follow it, and the file must hold no other continuation bytes: a lead's
+    continuations are not leads, so no two sequences share one, and their count equals
+    the count of continuation bytes only when none stands alone.
+    """
+    import numpy as np
+
+    need, low, high = _utf8_tables()
+    n = len(arr)
+    hit = np.empty(min(n, _BLOCK), dtype=bool)
+    claimed = continuations = 0
+    for at in range(0, n, _BLOCK):
+        block = arr[at : at + _BLOCK]
+        here = hit[: len(block)]
+        continuations += int(np.count_nonzero(np.greater_equal(block, 0x80, out=here)))
+        lead = np.flatnonzero(np.greater_equal(block, 0xC0, out=here)) + at
+        continuations -= len(lead)
+        if not len(lead):
+            continue
+        first = arr[lead]
+        k = need[first]
+        if not k.all() or int((lead + k).max()) >= n:
+            return False
+        claimed += int(k.sum())
+        second = arr[lead + 1]
+        if ((second < low[first]) | (second > high[first])).any():
+            return False
+        for i in (2, 3):
+            more = lead[k >= i] + i
+            if ((arr[more] & 0xC0) != 0x80).any():
+                return False
+    return claimed == continuations
 
 
 def _stray_quotes(scan: _Scan) -> np.ndarray:
@@ -287,8 +404,15 @@ def _header(line: bytes) -> list[str]:
     return rows[0] if rows else [""]
 
 
-def _cells(data: bytes, header_end: int, header: list[str], rows: int) -> pd.DataFrame:
-    """Every cell as a string (``""`` when empty), one column per distinct header name."""
+def _cells(data: bytes, header: list[str], rows: int) -> pd.DataFrame:
+    """Every cell as a string (``""`` when empty), one column per distinct header name.
+
+    Every column is read as text, so no cell goes through a guess at its type ("007",
+    "1.0", "True", "NaN" stay as written). Where pyarrow is installed the parser is asked
+    for Arrow strings, which it builds straight from its buffers (pandas 3 boxes every
+    cell into a Python object first when asked for ``str``: several times slower), and the
+    columns are then viewed as pandas' ``str`` dtype without a copy.
+    """
     import pandas as pd
 
     width = len(header)
@@ -296,10 +420,10 @@ def _cells(data: bytes, header_end: int, header: list[str], rows: int) -> pd.Dat
         frame = pd.DataFrame({i: pd.Series([], dtype="str") for i in range(width)})
     else:
         frame = pd.read_csv(
-            io.BytesIO(data[header_end + 1 :]),
-            header=None,
+            io.BytesIO(data),
+            header=0,  # the header record, replaced by the names
             names=list(range(width)),
-            dtype=str,
+            dtype=_text_dtype(),
             keep_default_na=False,
             na_filter=False,
             skip_blank_lines=False,
@@ -309,10 +433,17 @@ def _cells(data: bytes, header_end: int, header: list[str], rows: int) -> pd.Dat
             escapechar=None,
             comment=None,
             encoding="utf-8",
-        )
+        ).astype(str)
         if len(frame) != rows:  # pragma: no cover - the byte scan proved the shape
             raise AssertionError(f"parsed {len(frame)} rows where the scan found {rows}")
     frame.columns = pd.Index(header)
     if len(set(header)) != width:  # the header rule reports repeats; keep each name's first column
         frame = frame.loc[:, ~frame.columns.duplicated()]
     return frame
+
+
+def _text_dtype() -> str | type[str]:
+    """The dtype every column is read as: Arrow strings where pyarrow is installed, else ``str``."""
+    from importlib.util import find_spec
+
+    return "large_string[pyarrow]" if find_spec("pyarrow") is not None else str
