@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import unicodedata
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
-from cartel_directive import reader
+from cartel_directive import csvformat, reader
+from cartel_directive.checks import hygiene
+from cartel_directive.rules import Context, run
+from cartel_directive.tableschema import TableSchema
 from cartel_directive.validate import validate
 from mutations import Workspace
 from strategies import csv_text
@@ -143,3 +149,86 @@ def test_unsorted_rows_name_the_first_row_out_of_order(gen) -> None:
     rows[0], rows[1] = rows[1], rows[0]
     ws.write("events", header, rows)
     assert ("data/events.csv", 3, "event_id") in spots(*gen)
+
+
+#: characters each cell rule looks for, and their neighbours that it must let pass
+HYGIENE_ALPHABET = st.sampled_from(
+    [
+        *'ab ,"\n\t=+-@',
+        "\r",
+        "\x07",
+        "\x7f",
+        "\x85",
+        "\xa0",
+        "é",
+        "\u0301",
+        "Ã",
+        "â",
+        "\u200b",
+        "\u00ad",
+        "\u202e",
+        "\u2066",
+        "\u2028",
+        "\u3000",
+        "\u2003",
+        "“",
+        "\U0001f600",
+        "\ufffd",
+        "\u1100",
+        "\u1161",
+        "\uac00",
+    ]
+)
+
+
+def _expected(header: list[str], rows: list[list[str]], text_fields: set[str]) -> set[tuple[int, str | None, str]]:
+    """The cell rules, cell by cell, in plain Python."""
+    out: set[tuple[int, str | None, str]] = set()
+    for name in header:
+        out |= {(1, None, k) for k in map(hygiene._rule_of, map(ord, name)) if k}
+    for r, row in enumerate(rows, start=2):
+        for name, value in zip(header, row, strict=True):
+            out |= {(r, name, k) for k in map(hygiene._rule_of, map(ord, value)) if k}
+            if not unicodedata.is_normalized("NFC", value):
+                out.add((r, name, "cell-not-nfc"))
+            if value and (value[0] in hygiene._SPACE or value[-1] in hygiene._SPACE):
+                out.add((r, name, "cell-edge-whitespace"))
+            if value and name in text_fields and value[0] in "=+-@\t\r":
+                out.add((r, name, "cell-formula"))
+    return out
+
+
+@given(
+    st.lists(st.text(HYGIENE_ALPHABET, max_size=6), min_size=4, max_size=4),
+    st.lists(st.lists(st.text(HYGIENE_ALPHABET, max_size=6), min_size=4, max_size=4), max_size=8),
+)
+def test_cell_rules_find_what_a_loop_over_every_character_finds(names, rows) -> None:
+    header = [f"{n}{i}" for i, n in enumerate(names)]  # distinct names
+    table = reader.read(csvformat.dumps(header, rows).encode(), "data/t.csv")
+    assert table.frame is not None, table.problems
+    fields = [{"name": n, "type": "string" if i % 2 else "integer"} for i, n in enumerate(header)]
+    ctx = Context(package=None, schemas={"t": TableSchema("t", {"fields": fields})})
+    ctx.strings["t"] = table
+    found = {(p.row, p.column, p.code) for p in run(hygiene.cells, ctx)}
+    assert found == _expected(header, rows, {n for i, n in enumerate(header) if i % 2})
+
+
+def test_cells_are_located_across_arrow_chunks() -> None:
+    """pandas keeps a large column as several Arrow chunks (some of them slices): rows count across them."""
+    pa = pytest.importorskip("pyarrow")
+    import pandas as pd
+
+    values = ["ok", " edge", "fine\u202e", "=1", "", "caf\u00e9", "x\x07"]
+    whole = pa.array(["pad", *values], type=pa.large_string())
+    chunks = pa.chunked_array([whole.slice(1, 2), whole.slice(3, 3), whole.slice(6)])  # offsets 1, 3, 6
+    column = pd.Series(pd.arrays.ArrowStringArray(chunks))
+    table = reader.CsvTable(file="data/t.csv", header=["text"], frame=pd.DataFrame({"text": column}))
+    ctx = Context(package=None, schemas={"t": TableSchema("t", {"fields": [{"name": "text", "type": "string"}]})})
+    ctx.strings["t"] = table
+    found = sorted((p.row, p.code) for p in run(hygiene.cells, ctx))
+    assert found == [
+        (3, "cell-edge-whitespace"),
+        (4, "cell-bidi-control"),
+        (5, "cell-formula"),
+        (8, "cell-control-character"),
+    ]

@@ -11,11 +11,12 @@ from __future__ import annotations
 import csv
 import io
 
+import numpy as np
 import pytest
-from hypothesis import given
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from cartel_directive import csvformat
+from cartel_directive import csvformat, reader
 from cartel_directive.reader import read
 
 #: characters that matter to CSV, plus a few that matter to UTF-8
@@ -128,3 +129,113 @@ def test_a_million_columns_are_refused_before_splitting() -> None:
 def test_header_only_and_repeated_names() -> None:
     t = read(b"a,b,a\n", "t.csv")
     assert t.header == ["a", "b", "a"] and list(t.frame.columns) == ["a", "b"] and len(t.frame) == 0
+
+
+#: cells pandas would read as numbers, booleans or missing values if it guessed types
+TYPED_LOOKING = st.sampled_from(
+    [
+        "007",
+        "1.0",
+        "1",
+        "-0",
+        "+3",
+        " 5",
+        "1e5",
+        "True",
+        "false",
+        "NaN",
+        "nan",
+        "NA",
+        "null",
+        "",
+        "inf",
+        "0x1F",
+        "99999999999999999999",
+        "1_000",
+        "3.14159265358979323846",
+        "-",
+        ".",
+    ]
+)
+
+
+@given(st.lists(st.lists(TYPED_LOOKING, min_size=3, max_size=3), min_size=1, max_size=30))
+def test_cells_that_look_typed_come_back_as_written(rows) -> None:
+    """No column is read through a guess at its type: every cell is the text in the file."""
+    data = csvformat.dumps(["a", "b", "c"], rows).encode()
+    t = read(data, "t.csv")
+    assert t.problems == []
+    assert _ours(data) == (["a", "b", "c"], rows) == _csv_module(data)
+
+
+@pytest.fixture
+def small_blocks(monkeypatch):
+    """Scan in blocks of 64 bytes, so generated files cross many block boundaries."""
+    monkeypatch.setattr(reader, "_BLOCK", 64)
+
+
+@settings(suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(TABLE, st.lists(st.tuples(st.integers(0, 10_000), st.sampled_from(EDIT_BYTES), st.booleans()), max_size=3))
+def test_mutated_files_in_small_blocks(small_blocks, table, edits) -> None:
+    test_mutated_files.hypothesis.inner_test(table, edits)
+
+
+def test_a_file_of_many_blocks_reads_as_the_csv_module_reads_it() -> None:
+    """A few MiB: quoted cells with commas, quotes and line breaks straddle the real block size."""
+    rows = [
+        [f"id-{i:06d}", f'say "{i}", then\nstop' if i % 7 == 0 else "x" * (i % 97), "é" * (i % 5)]
+        for i in range(60_000)
+    ]
+    data = csvformat.dumps(["id", "text", "more"], rows).encode()
+    assert len(data) > 3 * reader._BLOCK
+    assert _ours(data) == (["id", "text", "more"], rows) == _csv_module(data)
+    bad = data.replace(b"\nid-050002,x", b'\nid-050002,x"y"', 1)  # stray quotes far into the file
+    t = read(bad, "t.csv")
+    assert [(p.code, p.row, p.column) for p in t.problems] == [("csv-quote", 50_004, "text")]
+
+
+#: bytes that decide UTF-8 well-formedness: ASCII, continuation ranges' edges, every kind of first byte
+UTF8_BYTES = st.lists(
+    st.sampled_from([0x41, 0x0A, 0x7F, 0x80, 0x8F, 0x90, 0x9F, 0xA0, 0xBF, 0xC0, 0xC1, 0xC2, 0xDF, 0xE0, 0xE1])
+    | st.sampled_from([0xEC, 0xED, 0xEE, 0xEF, 0xF0, 0xF1, 0xF3, 0xF4, 0xF5, 0xFF]),
+    max_size=40,
+).map(bytes)
+
+
+def _python_errors(data: bytes) -> list[tuple[int, int]]:
+    """What Python's decoder names, decoding the rest of the file after each bad sequence."""
+    out, pos = [], 0
+    while True:
+        try:
+            data[pos:].decode("utf-8")
+            return out
+        except UnicodeDecodeError as exc:
+            out.append((pos + exc.start, data[pos + exc.start]))
+            pos += exc.end
+
+
+@given(UTF8_BYTES | st.text().map(str.encode) | st.binary(max_size=40))
+@example(b"a\xed\xa0\x80b")  # a surrogate
+@example(b"\xed\x9f\xbf")  # the last code point before them
+@example(b"\xc0\x80\xc1\xbf")  # overlong two-byte forms
+@example(b"\xe0\x9f\xbf\xe0\xa0\x80")  # overlong three-byte form, then the first well-formed one
+@example(b"\xf0\x8f\xbf\xbf\xf0\x90\x80\x80")  # overlong four-byte form, then the first well-formed one
+@example(b"\xf4\x8f\xbf\xbf\xf4\x90\x80\x80\xf5\x80")  # U+10FFFF, then beyond it
+@example(b"x\xe2\x82")  # truncated at the end
+@example(b"\x80abc\xbf")  # continuation bytes alone
+@example(b"\xe2\x82\xac\xe2\xac\xe2")  # a good sequence, a short one, a cut one
+def test_utf8_is_decided_as_python_decides(data: bytes) -> None:
+    for block in (64, reader._BLOCK):
+        reader_block, reader._BLOCK = reader._BLOCK, block
+        try:
+            arr = np.frombuffer(data, dtype=np.uint8)
+            assert reader._is_utf8(arr) == (not _python_errors(data))
+            assert reader._undecodable(data, arr) == _python_errors(data)
+        finally:
+            reader._BLOCK = reader_block
+
+
+@given(st.lists(st.integers(0, 2**64 - 1), max_size=50))
+def test_popcount_by_halving_counts_bits(words) -> None:
+    arr = np.array(words, dtype=np.uint64)
+    assert reader._popcount_halving(arr).tolist() == [bin(w).count("1") for w in words]
