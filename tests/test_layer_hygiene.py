@@ -213,15 +213,18 @@ def test_cell_rules_find_what_a_loop_over_every_character_finds(names, rows) -> 
     assert found == _expected(header, rows, {n for i, n in enumerate(header) if i % 2})
 
 
-def test_cells_are_located_across_arrow_chunks() -> None:
-    """pandas keeps a large column as several Arrow chunks (some of them slices): rows count across them."""
+@pytest.mark.parametrize("storage", ["arrow-chunks", "object"])
+def test_cells_are_located_across_arrow_chunks(storage: str) -> None:
+    """pandas keeps a large column as several Arrow chunks (some of them slices): rows count across them.
+    A column of Python objects (pandas 2) is checked the same way."""
     pa = pytest.importorskip("pyarrow")
     import pandas as pd
 
     values = ["ok", " edge", "fine\u202e", "=1", "", "caf\u00e9", "x\x07"]
     whole = pa.array(["pad", *values], type=pa.large_string())
     chunks = pa.chunked_array([whole.slice(1, 2), whole.slice(3, 3), whole.slice(6)])  # offsets 1, 3, 6
-    column = pd.Series(pd.arrays.ArrowStringArray(chunks))
+    arrow = pd.Series(pd.arrays.ArrowStringArray(chunks))
+    column = pd.Series(values, dtype=object) if storage == "object" else arrow
     table = reader.CsvTable(file="data/t.csv", header=["text"], frame=pd.DataFrame({"text": column}))
     ctx = Context(package=None, schemas={"t": TableSchema("t", {"fields": [{"name": "text", "type": "string"}]})})
     ctx.strings["t"] = table

@@ -159,6 +159,23 @@ TYPED_LOOKING = st.sampled_from(
 )
 
 
+@given(TABLE)
+def test_the_dtype_asked_of_pandas_changes_no_cell(table) -> None:
+    """Arrow strings (pyarrow installed) and ``str`` (the light install) read the same text."""
+    header, rows = table
+    data = csvformat.dumps(header, rows).encode()
+    arrow = read(data, "t.csv").frame
+    text_dtype, reader._text_dtype = reader._text_dtype, lambda: str
+    try:
+        plain = read(data, "t.csv").frame
+    finally:
+        reader._text_dtype = text_dtype
+    assert (arrow is None) == (plain is None)
+    if arrow is not None and plain is not None:
+        assert [list(r) for r in arrow.itertuples(index=False)] == [list(r) for r in plain.itertuples(index=False)]
+        assert list(arrow.dtypes.astype(str)) == list(plain.dtypes.astype(str))
+
+
 @given(st.lists(st.lists(TYPED_LOOKING, min_size=3, max_size=3), min_size=1, max_size=30))
 def test_cells_that_look_typed_come_back_as_written(rows) -> None:
     """No column is read through a guess at its type: every cell is the text in the file."""
