@@ -256,3 +256,9 @@ def test_utf8_is_decided_as_python_decides(data: bytes) -> None:
 def test_popcount_by_halving_counts_bits(words) -> None:
     arr = np.array(words, dtype=np.uint64)
     assert reader._popcount_halving(arr).tolist() == [bin(w).count("1") for w in words]
+
+
+def test_a_byte_order_mark_starting_a_record_is_text() -> None:
+    """Only the file's first bytes can be a BOM; pandas would strip one starting the text it is given."""
+    t = read(b"a\n\xef\xbb\xbfx\n", "t.csv")
+    assert t.problems == [] and t.frame is not None and t.frame["a"].tolist() == ["\ufeffx"]
