@@ -4,27 +4,46 @@ The loader and the validator both type their tables here. Strict on purpose: a v
 is only accepted in the form the Table Schema allows (``2025-08-08`` for a date, ``12``
 for an integer, a finite decimal for a number), so that this package and the
 Frictionless validator reach the same verdict. Invalid cells are found by the same
-vectorised parse that types the valid ones: a non-empty cell whose parse is missing is
-invalid. Python runs only over the cells found invalid, to word their messages.
+vectorised parse that types the valid ones: a cell is checked against the type's form
+(one regular expression over the whole column), the cells of that form are converted
+in one cast, and a non-empty cell that is not of the form, or not a real value of its
+type (``2025-02-30``), is invalid. Python runs only over the cells found invalid (and
+integers of more than 18 digits, which may not fit an int64), to word their messages.
+
+Each column is converted once, with a handful of whole-column operations: pyarrow
+compute on pandas' Arrow-backed strings (the reader's columns whenever pyarrow is
+installed, as with the ``[validate]`` extra), pandas on its Python-backed strings (the
+light install). Only those primitives (:class:`_Cells`) know the storage. A text
+column keeps the reader's Arrow buffers: its empty cells become missing through a new
+validity bitmap, not a copy of the strings.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import re
+from typing import TYPE_CHECKING, Any
 
 from .boundary import show
 from .problems import Problem
 from .tableschema import Field, TableSchema
 
 if TYPE_CHECKING:
+    import numpy as np
     import pandas as pd
 
 LAYER = "pandera"
 #: every code the typing step reports
 CODES = ("type-error", "type-range", "constraint-enum")
-_INTEGER = r"[+-]?[0-9]+"
-_NUMBER = r"[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?"
-_DATE = r"[0-9]{4}-[0-9]{2}-[0-9]{2}"
+#: The form of a value of each type, as a regular expression matched whole.
+_FORMS = {
+    "integer": r"[+-]?[0-9]+",
+    "number": r"[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?",
+    "date": r"[0-9]{4}-[0-9]{2}-[0-9]{2}",
+}
+#: an integer of at most this many digits always fits an int64
+_SAFE_DIGITS = 18
+#: the years a ``datetime64[ns]`` column holds whole
+_YEARS = (1678, 2261)
 
 #: What a cell must be, per type, in a message.
 TYPE_NAMES = {
@@ -41,8 +60,183 @@ _RANGE_TEXT = {
 }
 
 
-def convert(field: Field, col: pd.Series) -> tuple[pd.Series, pd.Series, pd.Series]:
-    """The typed column, a mask of cells not of the field's type, and a mask of cells out of range.
+class _Cells:
+    """One column of the reader's strings and the few whole-column primitives the typing needs.
+
+    The only place that knows pandas' string storage: pyarrow compute over the Arrow
+    buffers when the column is Arrow-backed, pandas and numpy over the Python strings
+    otherwise. Every method answers for the whole column at once.
+    """
+
+    def __init__(self, col: pd.Series) -> None:
+        import pandas as pd
+
+        self.col = col
+        self.n = len(col)
+        dtype = col.dtype
+        self.arrow: Any = None  # a pyarrow ChunkedArray of (large_)strings
+        self.objects: Any = None  # else a numpy array of str
+        if isinstance(dtype, pd.StringDtype) and dtype.storage == "pyarrow":
+            import pyarrow as pa
+
+            data = pa.array(col.array)  # the column's own buffers (pandas' __arrow_array__), never combined
+            self.arrow = data if isinstance(data, pa.ChunkedArray) else pa.chunked_array([data])
+        else:
+            self.objects = col.to_numpy(dtype=object)
+
+    def empty(self) -> np.ndarray:
+        """Which cells are empty (the reader gives ``""`` for an empty cell)."""
+        import numpy as np
+
+        if self.arrow is not None:
+            return self.lengths() == 0
+        return np.asarray(self.objects == "", dtype=bool)
+
+    def lengths(self) -> np.ndarray:
+        """Each cell's length in bytes (Arrow) or characters (Python); used to bound digit counts."""
+        import numpy as np
+
+        if self.arrow is not None:
+            if not self.arrow.num_chunks:
+                return np.zeros(0, dtype=np.int64)
+            return np.concatenate([np.diff(_offsets(chunk)) for chunk in self.arrow.chunks])
+        return np.fromiter(map(len, self.objects), dtype=np.int64, count=self.n)
+
+    def form(self, kind: str) -> np.ndarray:
+        """Which cells have the form of ``kind`` ("integer", "number" or "date"): :data:`_FORMS`, matched whole.
+
+        Arrow-backed integers are classified by ``ascii_is_decimal`` (exactly ``[0-9]+``),
+        with a sign looked at only where a cell starts with one; everything else by one
+        regular expression (ASCII classes only, so Arrow's RE2 and Python's ``re`` agree).
+        """
+        import numpy as np
+
+        if self.arrow is None:
+            full = re.compile(_FORMS[kind]).fullmatch
+            return np.fromiter((full(v) is not None for v in self.objects), dtype=bool, count=self.n)
+        import pyarrow.compute as pc
+
+        if kind != "integer":
+            return _bools(pc.match_substring_regex(self.arrow, f"^(?:{_FORMS[kind]})$"))
+        out = _bools(pc.ascii_is_decimal(self.arrow))
+        signed = _bools(pc.starts_with(self.arrow, "+")) | _bools(pc.starts_with(self.arrow, "-"))
+        if signed.any():
+            rest = pc.utf8_slice_codeunits(self.only(signed), 1)
+            out[signed] = _bools(pc.ascii_is_decimal(rest))[signed]
+        return out
+
+    def only(self, keep: np.ndarray) -> Any:
+        """The Arrow cells with every cell outside ``keep`` missing: the same buffers under a new validity bitmap."""
+        import numpy as np
+        import pyarrow as pa
+
+        chunks, start = [], 0
+        for chunk in self.arrow.chunks:
+            n = len(chunk)
+            valid = np.zeros(chunk.offset + n, dtype=bool)
+            valid[chunk.offset :] = keep[start : start + n]
+            bitmap = pa.py_buffer(np.packbits(valid, bitorder="little"))
+            chunks.append(pa.Array.from_buffers(chunk.type, n, [bitmap, *chunk.buffers()[1:]], offset=chunk.offset))
+            start += n
+        return pa.chunked_array(chunks, type=self.arrow.type)
+
+    def numbers(self, ok: np.ndarray, kind: str) -> np.ndarray:
+        """The cells where ``ok`` read in one cast; 0 elsewhere.
+
+        ``kind`` "integer" (int64; a leading ``+`` allowed), "number" (float64) or "date"
+        (the digits of ``YYYY-MM-DD`` as the int64 ``YYYYMMDD``). The ``ok`` cells must be
+        of the type's form, and integers must fit an int64.
+        """
+        import numpy as np
+
+        dtype = np.float64 if kind == "number" else np.int64
+        if not ok.any():
+            return np.zeros(self.n, dtype=dtype)
+        if self.arrow is None:
+            out = np.zeros(self.n, dtype=dtype)
+            if kind == "number":
+                out[ok] = self.objects[ok].astype(np.float64)  # Python's float(): correctly rounded
+            elif kind == "date":
+                out[ok] = [int(v.replace("-", "")) for v in self.objects[ok]]
+            else:
+                out[ok] = [int(v) for v in self.objects[ok]]
+            return out
+        if kind == "date":
+            return self._date_digits(ok)
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        chosen = self.only(ok)
+        if kind == "integer" and pc.any(pc.starts_with(chosen, "+")).as_py():
+            chosen = pc.utf8_ltrim(chosen, "+")  # Arrow reads "-5" but not "+5"
+        typed = chosen.cast(pa.float64() if kind == "number" else pa.int64())
+        return typed.fill_null(0).to_numpy()
+
+    def _date_digits(self, ok: np.ndarray) -> np.ndarray:
+        """``YYYYMMDD`` of the Arrow cells where ``ok`` (each exactly ``DDDD-DD-DD``), read from the bytes."""
+        import numpy as np
+
+        out = np.zeros(self.n, dtype=np.int64)
+        start = 0
+        for chunk in self.arrow.chunks:
+            n = len(chunk)
+            sel = np.flatnonzero(ok[start : start + n])
+            if len(sel):
+                data = np.frombuffer(chunk.buffers()[2], dtype=np.uint8)
+                first = _offsets(chunk)[sel]
+                value = np.zeros(len(sel), dtype=np.int64)
+                for k in (0, 1, 2, 3, 5, 6, 8, 9):  # the digits around the two dashes
+                    value = value * 10 + (data[first + k] - 48)
+                out[start + sel] = value
+            start += n
+        return out
+
+    def codes(self, values: list[str]) -> np.ndarray:
+        """Each cell's position in ``values``, -1 where it is none of them (hashing, in one pass)."""
+        import numpy as np
+
+        if self.arrow is not None:
+            import pyarrow as pa
+            import pyarrow.compute as pc
+
+            found = pc.index_in(self.arrow, value_set=pa.array(values, type=self.arrow.type))
+            return found.fill_null(-1).to_numpy().astype(np.int64, copy=False)
+        import pandas as pd
+
+        return pd.Index(values, dtype=object).get_indexer(self.objects)
+
+    def text(self, empty: np.ndarray) -> Any:
+        """The column as pandas' ``string`` dtype with the empty cells missing.
+
+        Arrow-backed: the same string buffers under a new validity bitmap (no copy).
+        """
+        import pandas as pd
+
+        if self.arrow is not None:
+            arr = self.only(~empty) if empty.any() else self.arrow
+            return pd.arrays.ArrowStringArray(arr, dtype=pd.StringDtype("pyarrow"))  # type: ignore[call-arg]
+        string: Any = pd.StringDtype()
+        out = pd.array(self.objects, dtype=string)  # pandas' default storage, as astype("string")
+        out[empty] = pd.NA
+        return out
+
+
+def _bools(arr: Any) -> np.ndarray:
+    """An Arrow boolean result as a numpy mask (missing reads as False)."""
+    return arr.fill_null(False).to_numpy(zero_copy_only=False)
+
+
+def _offsets(arr: Any) -> np.ndarray:
+    """The offsets of an Arrow (large_)string array, as a numpy view (``len + 1`` values)."""
+    import numpy as np
+    import pyarrow as pa
+
+    kind = np.int64 if pa.types.is_large_string(arr.type) else np.int32
+    return np.frombuffer(arr.buffers()[1], dtype=kind, count=arr.offset + len(arr) + 1)[arr.offset :]
+
+
+def _convert(field: Field, cells: _Cells) -> tuple[Any, np.ndarray, np.ndarray]:
+    """The typed column (a pandas array), a mask of cells not of the field's type, and a mask of cells out of range.
 
     Empty cells are missing values (``<NA>``/``NaT``), never errors here; the
     ``required`` constraint is checked by the validator.
@@ -50,40 +244,58 @@ def convert(field: Field, col: pd.Series) -> tuple[pd.Series, pd.Series, pd.Seri
     import numpy as np
     import pandas as pd
 
-    empty = (col == "").to_numpy()
-    none = pd.Series(np.zeros(len(col), dtype=bool), index=col.index)
+    empty = cells.empty()
+    none = np.zeros(cells.n, dtype=bool)
     kind = field.type
     if kind == "boolean":
-        true_mask = col.isin(field.true_values).to_numpy()
-        false_mask = col.isin(field.false_values).to_numpy()
-        out = pd.Series(pd.array(np.where(true_mask, True, False), dtype="boolean"), index=col.index)
-        out[~(true_mask | false_mask)] = pd.NA
-        return out, pd.Series(~(true_mask | false_mask | empty), index=col.index), none
+        code = cells.codes([*field.true_values, *field.false_values])
+        known = code >= 0
+        out = pd.arrays.BooleanArray(known & (code < len(field.true_values)), ~known)
+        return out, ~known & ~empty, none
     if kind not in ("integer", "number", "date"):
-        return col.astype("string").mask(empty, pd.NA), none, none
-    pattern = {"integer": _INTEGER, "number": _NUMBER, "date": _DATE}[kind]
-    shaped = col.str.fullmatch(pattern).to_numpy(dtype=bool, na_value=False) & ~empty
-    values = col.where(shaped, None)
-    range_bad = np.zeros(len(col), dtype=bool)
-    if kind == "date":
-        year = pd.to_numeric(col.where(shaped, "2000").str.slice(0, 4)).to_numpy()
-        range_bad = shaped & ((year < 1678) | (year > 2261))
-        out = pd.to_datetime(values.where(~range_bad, None), format="%Y-%m-%d", errors="coerce").astype(
-            "datetime64[ns]"
-        )
-    elif kind == "integer":
-        digits = col.str.lstrip("+-").str.lstrip("0").str.len().to_numpy()
-        long = shaped & (digits > 18)  # at most 18 digits always fit in an int64
+        return cells.text(empty), none, none
+    shaped = cells.form(kind) & ~empty
+    range_bad = none.copy()
+    if kind == "integer":
+        long = shaped & (cells.lengths() > _SAFE_DIGITS)  # a sign and 18 digits always fit
         if long.any():
             idx = np.flatnonzero(long)
-            range_bad[idx] = [not -(2**63) <= int(v) < 2**63 for v in col.iloc[idx].tolist()]
-        out = pd.to_numeric(values.where(~range_bad, None), errors="coerce").astype("Int64")
-    else:
-        numbers = pd.to_numeric(values, errors="coerce").astype("Float64")
-        range_bad = shaped & ~np.isfinite(numbers.to_numpy(dtype="float64", na_value=0.0))  # 1e400
-        out = numbers.mask(range_bad, pd.NA)
-    bad = ~empty & ~range_bad & out.isna().to_numpy()
-    return out, pd.Series(bad, index=col.index), pd.Series(range_bad, index=col.index)
+            fits = [-(2**63) <= int(v) < 2**63 for v in cells.col.iloc[idx].tolist()]
+            range_bad[idx] = np.logical_not(fits)
+        ok = shaped & ~range_bad
+        values = cells.numbers(ok, "integer")
+        return pd.arrays.IntegerArray(values, ~ok), ~empty & ~shaped, range_bad
+    if kind == "number":
+        values = cells.numbers(shaped, "number")
+        range_bad = shaped & ~np.isfinite(values)  # 1e400
+        ok = shaped & ~range_bad
+        return pd.arrays.FloatingArray(np.where(ok, values, 0.0), ~ok), ~empty & ~shaped, range_bad
+    ymd = cells.numbers(shaped, "date")
+    year, month, day = ymd // 10000, ymd // 100 % 100, ymd % 100
+    range_bad = shaped & ((year < _YEARS[0]) | (year > _YEARS[1]))
+    real = shaped & ~range_bad & (month >= 1) & (month <= 12) & (day >= 1) & (day <= _month_days(year, month))
+    stamps = np.where(real, _days_from_civil(year, month, day), 0).astype("datetime64[D]").astype("datetime64[ns]")
+    stamps[~real] = np.datetime64("NaT")
+    return stamps, ~empty & ~range_bad & ~real, range_bad
+
+
+def _month_days(year: np.ndarray, month: np.ndarray) -> np.ndarray:
+    """Days in each (year, month) of the proleptic Gregorian calendar (0 for a month outside 1..12)."""
+    import numpy as np
+
+    days = np.array([0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31, 0], dtype=np.int64)[np.clip(month, 0, 13)]
+    leap = (year % 4 == 0) & ((year % 100 != 0) | (year % 400 == 0))
+    return days + ((month == 2) & leap)
+
+
+def _days_from_civil(year: np.ndarray, month: np.ndarray, day: np.ndarray) -> np.ndarray:
+    """Days since 1970-01-01 of each valid date (Howard Hinnant's ``days_from_civil``, vectorised)."""
+    y = year - (month <= 2)
+    era = y // 400
+    yoe = y - era * 400
+    doy = (153 * (month + 9 - 12 * (month > 2)) + 2) // 5 + day - 1
+    doe = yoe * 365 + yoe // 4 - yoe // 100 + doy
+    return era * 146097 + doe - 719468
 
 
 def convert_table(
@@ -98,25 +310,27 @@ def convert_table(
     """
     import pandas as pd
 
-    columns: dict[str, pd.Series] = {}
+    columns: dict[str, Any] = {}
     problems: list[Problem] = []
     for f in schema.fields:
         if f.name not in frame.columns:
             continue
         raw = frame[f.name]
-        col, bad, out_of_range = convert(f, raw)
-        for i in bad.to_numpy().nonzero()[0].tolist():
+        cells = _Cells(raw)
+        col, bad, out_of_range = _convert(f, cells)
+        for i in bad.nonzero()[0].tolist():
             problems.append(
                 Problem(file, i + 2, f.name, f"{show(raw.iat[i])} is not {TYPE_NAMES[f.type]}", LAYER, "type-error")
             )
-        for i in out_of_range.to_numpy().nonzero()[0].tolist():
+        for i in out_of_range.nonzero()[0].tolist():
             problems.append(
                 Problem(file, i + 2, f.name, f"{show(raw.iat[i])} {_RANGE_TEXT[f.type]}", LAYER, "type-range")
             )
-        if categorical and f.categories is not None:
-            col, outside = _categorical(f, col)
+        categories = f.categories
+        if categorical and categories is not None:
+            col, outside = _categorical(f, categories, cells, col)
+            allowed = ", ".join(c.value for c in categories)
             for i in outside.nonzero()[0].tolist():
-                allowed = ", ".join(c.value for c in f.categories or [])
                 problems.append(
                     Problem(
                         file,
@@ -128,17 +342,27 @@ def convert_table(
                     )
                 )
         columns[f.name] = col
-    return pd.DataFrame(columns, index=frame.index), problems
+    return pd.DataFrame(columns, index=frame.index, copy=False), problems
 
 
-def _categorical(f: Field, col: pd.Series):
-    """The column as a categorical of the field's categories (typed as the field's values)."""
+def _categorical(f: Field, categories: list[Any], cells: _Cells, col: Any) -> tuple[pd.Categorical, np.ndarray]:
+    """The column as a categorical of the field's categories (typed as the field's values), from codes.
+
+    Also a mask of the non-missing cells outside the categories.
+    """
+    import numpy as np
     import pandas as pd
 
-    cats_raw = pd.Series([c.value for c in f.categories or []], dtype="str")
-    cats, _, _ = convert(f, cats_raw)
-    categories = pd.Index(cats.dropna().tolist())  # pandas' default dtype for the values, as Parquet gives back
-    outside = (col.notna() & ~col.isin(categories)).to_numpy()
-    return pd.Series(
-        pd.Categorical(col.where(~outside), categories=categories, ordered=f.categories_ordered), index=col.index
-    ), outside
+    values = [c.value for c in categories]
+    if f.type in ("integer", "number", "boolean", "date"):
+        typed, _, _ = _convert(f, _Cells(pd.Series(values, dtype="str")))
+        index = pd.Index(pd.Series(typed).dropna().tolist())
+        codes = index.get_indexer(col)
+        missing = pd.isna(col)
+    else:  # text: the cells themselves are the values (an empty cell is missing)
+        index = pd.Index([v for v in values if v != ""])
+        codes = cells.codes(index.tolist())
+        missing = cells.empty()
+    outside = (codes < 0) & ~np.asarray(missing, dtype=bool)
+    dtype = pd.CategoricalDtype(index, ordered=f.categories_ordered)  # pandas' default dtype for the values
+    return pd.Categorical.from_codes(codes, dtype=dtype, validate=False), outside
