@@ -194,3 +194,30 @@ def test_values_beyond_the_typed_range_are_reported_not_raised(gen, table: str, 
     out = run_cli(*gen)
     assert out.code == 1 and not out.traceback, out.stderr
     assert any((ln.file, ln.row, ln.column) == (f"data/{table}.csv", row, col) for ln in out.lines), out.stdout
+
+
+def test_a_foreign_key_over_two_fields_compares_codes() -> None:
+    """A composite foreign key: each part may exist alone while the pair does not; a missing part is not checked."""
+    import pandas as pd
+
+    from cartel_directive.checks.frames import check
+    from cartel_directive.tableschema import TableSchema
+
+    fields = [{"name": "a", "type": "string"}, {"name": "b", "type": "integer"}]
+    parent = TableSchema("parent", {"fields": fields, "primaryKey": ["a", "b"]})
+    child = TableSchema(
+        "child",
+        {
+            "fields": fields,
+            "foreignKeys": [{"fields": ["a", "b"], "reference": {"resource": "parent", "fields": ["a", "b"]}}],
+        },
+    )
+    frames = {
+        "parent": pd.DataFrame({"a": pd.array(["x", "x", "y"], "string"), "b": pd.array([1, 2, 1], "Int64")}),
+        "child": pd.DataFrame(
+            {"a": pd.array(["x", "y", "y", None, "z"], "string"), "b": pd.array([2, 2, 1, 7, 1], "Int64")}
+        ),
+    }
+    schemas = {"parent": parent, "child": child}
+    problems = check("child.csv", child, frames["child"], frames, schemas, [])
+    assert [(p.row, p.column, p.code) for p in problems] == [(3, "a", "foreign-key"), (6, "a", "foreign-key")]

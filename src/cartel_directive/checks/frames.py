@@ -34,8 +34,10 @@ def _field_checks(f: Field) -> list[pa.Check]:
     if "enum" in c:
         allowed = [str(v) for v in c["enum"]]
         checks.append(
-            pa.Check.isin(
-                allowed, name="constraint-enum", error="is not one of the allowed values: " + ", ".join(allowed)
+            pa.Check(
+                _membership(_typed_values(f, allowed)),
+                name="constraint-enum",
+                error="is not one of the allowed values: " + ", ".join(allowed),
             )
         )
     if "pattern" in c:
@@ -65,11 +67,64 @@ def _field_checks(f: Field) -> list[pa.Check]:
     return checks
 
 
-def _key_series(frame: pd.DataFrame, columns: tuple[str, ...] | list[str]) -> pd.Series:
-    key = frame[columns[0]].astype("string")
-    for c in columns[1:]:
-        key = key + "\x1f" + frame[c].astype("string")
-    return key
+def _typed_values(f: Field, values: list[str]) -> Any:
+    """The allowed values typed as the column they are compared with (the one typing step), as Arrow."""
+    import pandas as pd
+    import pyarrow as pa
+
+    from ..typing_ import convert_table
+
+    if f.type not in ("integer", "number", "boolean", "date"):
+        return pa.array(values, pa.large_string())
+    one = TableSchema("enum", {"fields": [{"name": "v", "type": f.type}]})
+    typed, _ = convert_table(pd.DataFrame({"v": pd.Series(values, dtype="str")}), one, "")
+    return pa.array(typed["v"].dropna().array)
+
+
+def _arrow(s: pd.Series) -> Any:
+    """A typed column as a pyarrow ChunkedArray (Arrow-backed strings: their own buffers, no copy)."""
+    import pyarrow as pa
+
+    data = pa.array(s.array)
+    return data if isinstance(data, pa.ChunkedArray) else pa.chunked_array([data])
+
+
+def _membership(allowed: Any):
+    """A vectorised check: a cell is missing or one of ``allowed`` (Arrow's hash ``is_in``, one pass)."""
+
+    def check(s: pd.Series) -> pd.Series:
+        import pandas as pd
+        import pyarrow.compute as pc
+
+        values = _arrow(s)
+        value_set = allowed if allowed.type == values.type else allowed.cast(values.type)
+        hit = pc.is_in(values, value_set=value_set).to_numpy(zero_copy_only=False)
+        return pd.Series(hit | s.isna().to_numpy(), index=s.index)
+
+    return check
+
+
+def _key_codes(frame: pd.DataFrame, columns: tuple[str, ...], dictionaries: list[Any]) -> Any:
+    """Each row's key over ``columns`` as one int64 code (-1 where a part is in no dictionary; NA if missing).
+
+    Keys are compared as codes (positions in each column's dictionary, in mixed radix),
+    never as concatenated strings.
+    """
+    import numpy as np
+    import pandas as pd
+    import pyarrow.compute as pc
+
+    code = np.zeros(len(frame), dtype=np.int64)
+    missing = np.zeros(len(frame), dtype=bool)
+    unknown = np.zeros(len(frame), dtype=bool)
+    for column, dictionary in zip(columns, dictionaries, strict=True):
+        s = frame[column]
+        values = _arrow(s)
+        found = pc.index_in(values, value_set=dictionary.cast(values.type))
+        missing |= s.isna().to_numpy()
+        unknown |= found.is_null().to_numpy(zero_copy_only=False)
+        code = code * len(dictionary) + found.fill_null(0).to_numpy()
+    return pd.arrays.IntegerArray(np.where(unknown, -1, code), missing)
 
 
 def build_schema(
@@ -83,7 +138,6 @@ def build_schema(
     Also returns, for each table-level check (a foreign key over several fields), the
     column its failures are reported under (keyed by ``id`` of the check).
     """
-    import pandas as pd
     import pandera.pandas as pa
 
     columns: dict[str, pa.Column] = {}
@@ -107,24 +161,23 @@ def build_schema(
             continue
         if not set(fk.reference_fields) <= set(target.columns):
             continue
-        allowed = pd.Index(_key_series(target, fk.reference_fields).dropna().unique())
         where = f"{schemas[fk.resource].name}.csv" if fk.resource in schemas else fk.resource
         label = ", ".join(fk.reference_fields)
-
-        def _fk(s: pd.Series, allowed: pd.Index = allowed) -> pd.Series:
-            return s.isna() | s.isin(allowed)
-
         if len(fk.fields) == 1:
+            allowed = _arrow(target[fk.reference_fields[0]]).combine_chunks()
             columns[fk.fields[0]].checks.append(
-                pa.Check(_fk, name="foreign-key", error=f"is not a {label} in {where} (dangling foreign key)")
+                pa.Check(
+                    _membership(allowed),
+                    name="foreign-key",
+                    error=f"is not a {label} in {where} (dangling foreign key)",
+                )
             )
         else:
-
-            def _fk_multi(df: pd.DataFrame, cols: tuple[str, ...] = fk.fields, check=_fk) -> pd.Series:
-                return check(_key_series(df, cols))
-
-            error = f"({', '.join(fk.fields)}) is not a ({label}) in {where} (dangling foreign key)"
-            check = pa.Check(_fk_multi, name="foreign-key", error=error)
+            check = pa.Check(
+                _multi_key(target, fk.reference_fields, fk.fields),
+                name="foreign-key",
+                error=f"({', '.join(fk.fields)}) is not a ({label}) in {where} (dangling foreign key)",
+            )
             frame_checks.append(check)
             frame_columns[id(check)] = fk.fields[0]
     pk = [c for c in schema.primary_key if c in present]
@@ -138,6 +191,23 @@ def build_schema(
         ordered=False,
     )
     return dfs, frame_columns
+
+
+def _multi_key(target: pd.DataFrame, reference: tuple[str, ...], fields: tuple[str, ...]):
+    """A vectorised check: the row's key over ``fields`` is missing in part or a key of ``target``."""
+    import pyarrow.compute as pc
+
+    dictionaries = [pc.unique(_arrow(target[c]).drop_null()) for c in reference]
+    known = _key_codes(target, reference, dictionaries)
+    allowed = known[~known.isna() & (known >= 0)].to_numpy(dtype="int64")
+
+    def check(df: pd.DataFrame) -> pd.Series:
+        import pandas as pd
+
+        codes = _key_codes(df, fields, dictionaries)
+        return pd.Series(codes.isna() | codes.isin(allowed).to_numpy(dtype=bool, na_value=False), index=df.index)
+
+    return check
 
 
 CODES = (
@@ -218,6 +288,8 @@ def check(
             if (row, column) in already:
                 continue
             code, text = _worded(err, value, frame_level)
+            if frame_level:  # pandera lists a table-level failure once per column of the frame
+                already.add((row, column))
             out.append(Problem(file, row, column, text, LAYER, code))
     return out
 
