@@ -31,7 +31,6 @@ DAMAGE_PROFILES = (LATIN10_PROFILE,)
 _QUOTES = "'\"‘’‚‛“”„‟′″«»‹›`´"
 _DASHES = "-‐‑‒–—―−"
 _FOLD = {ord(c): "'" for c in _QUOTES} | {ord(c): "-" for c in _DASHES} | {ord("…"): "..."}
-_WS = re.compile(r"\s+")
 
 # Characters that only appear in this package's text as leftovers of mojibake.
 MOJIBAKE = re.compile("[ĂÃÂâ\ufffd]|â€")
@@ -95,59 +94,68 @@ def repair_pieces(raw: str, profile: str | None) -> list[tuple[str, int, int]]:
     return pieces
 
 
-_NON_ASCII = re.compile(r"[^\x00-\x7f]+")
+#: splits text into [ASCII, non-ASCII run, ASCII, run, ..., ASCII]: the odd items are the runs
+_RUN_SPLIT = re.compile(r"([^\x00-\x7f]+)")
 _RUNS: dict[tuple[str, str], str] = {}
 
 
-def _repair_run(m: re.Match[str], profile: str) -> str:
-    run = m.group(0)
-    hit = _RUNS.get((run, profile))
-    if hit is None:
-        hit = _RUNS[(run, profile)] = "".join(p for p, _, _ in repair_pieces(run, profile))
-    return hit
+def repair_parts(raw: str, profile: str) -> tuple[list[str], list[str]]:
+    """``raw`` split into ASCII stretches and non-ASCII runs, and the repaired reading of each part.
+
+    A repaired sequence never spans an ASCII character (lead and continuation
+    characters are all non-ASCII), so each run is repaired on its own (and remembered):
+    the repaired parts joined are :func:`repair_pieces` of the whole.
+    """
+    if profile != LATIN10_PROFILE:
+        raise UnknownDamageProfile(f"unknown damage profile {profile!r}; known: {', '.join(DAMAGE_PROFILES)}")
+    parts = _RUN_SPLIT.split(raw)
+    fixed = parts.copy()
+    for k in range(1, len(parts), 2):
+        hit = _RUNS.get((parts[k], profile))
+        if hit is None:
+            hit = _RUNS[(parts[k], profile)] = "".join(p for p, _, _ in repair_pieces(parts[k], profile))
+        fixed[k] = hit
+    return parts, fixed
 
 
 def repair(raw: str, profile: str | None) -> str:
-    """The repaired reading of ``raw`` under a damage profile (identity without one).
-
-    A repaired sequence never spans an ASCII character (lead and continuation
-    characters are all non-ASCII), so each run of non-ASCII characters is repaired on
-    its own (and remembered): the result is that of :func:`repair_pieces` on the whole.
-    """
+    """The repaired reading of ``raw`` under a damage profile (identity without one)."""
     if not profile:
         return raw
-    if profile != LATIN10_PROFILE:
-        raise UnknownDamageProfile(f"unknown damage profile {profile!r}; known: {', '.join(DAMAGE_PROFILES)}")
-    if raw.isascii():
-        return raw
-    return _NON_ASCII.sub(lambda m: _repair_run(m, profile), raw)
-
-
-def fold(text: str) -> str:
-    """Canonical folding used to compare excerpts with sources."""
-    text = unicodedata.normalize("NFC", text).translate(_FOLD)
-    return _WS.sub(" ", text).strip()
+    return "".join(repair_parts(raw, profile)[1])
 
 
 _FOLD_ONLY = {k: v for k, v in _FOLD.items() if chr(k) != v}
-_SEP = "\x00"  # NFC-inert, not whitespace, not folded: texts joined by it fold independently
+#: NFC-inert characters, neither whitespace nor folded: texts joined by one of them fold independently
+_SEPARATORS = "\x00\x01\x02\x03\x04\x05\x06\x07\x08\x0e\x0f\x10\x11\x12\x13\x14\x15\x16\x17\x18\x19\x1a\x1b\x7f"
+
+
+def fold(text: str) -> str:
+    """Canonical folding used to compare excerpts with sources (:func:`fold_many` of one text)."""
+    return fold_many([text])[0]
 
 
 def fold_many(texts: list[str]) -> list[str]:
-    """``[fold(t) for t in texts]``, computed on one joined string (much faster for many texts)."""
+    """The folding of each text: Unicode NFC; quote marks, dashes and ``…`` folded; each
+    whitespace run one space; ends trimmed. Computed on one joined string, so many short
+    texts cost about what one long text does."""
     if not texts:
         return []
-    joined = _SEP.join(texts)
-    if joined.count(_SEP) != len(texts) - 1:  # a text holds the separator itself
-        return [fold(t) for t in texts]
-    joined = unicodedata.normalize("NFC", joined)
+    sep = ""
+    if len(texts) > 1:
+        plain = "".join(texts)
+        free = [c for c in _SEPARATORS if c not in plain]
+        if not free:  # every separator occurs in the texts: fold them one by one
+            return [fold_many([t])[0] for t in texts]
+        sep = free[0]
+    joined = unicodedata.normalize("NFC", sep.join(texts))
     for code, to in _FOLD_ONLY.items():  # no replacement holds a folded character: order is free
         ch = chr(code)
         if ch in joined:
             joined = joined.replace(ch, to)
-    # str.split() splits on the same whitespace as \s; the separator is not whitespace
+    # str.split() splits on the whitespace of \s; the separators are not whitespace
     joined = " ".join(joined.split())
-    return [t.strip() for t in joined.split(_SEP)]
+    return [t.strip() for t in joined.split(sep)] if sep else [joined]
 
 
 @dataclass(frozen=True)

@@ -2,21 +2,22 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 import unicodedata
 from collections.abc import Iterator
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from ..boundary import show
-from ..dates import EDTFError, edtf_bounds
+from ..dates import NAT, bounds_many, day
 from ..derivation import DerivationError, agrees, evaluate
 from ..problems import Problem
 from ..rules import Context, rule
-from ..textfold import fold, fold_many
+from ..textfold import fold_many
 
 if TYPE_CHECKING:
+    import numpy as np
     import pandas as pd
+    import pyarrow as pa
 
 LAYER = "crossfield"
 _SPAN = re.compile(r"([0-9]+)-([0-9]+)")
@@ -39,73 +40,8 @@ EVIDENCE_BLOCKS = {
 }
 
 
-_EPOCH = dt.date(1970, 1, 1)
-_NAT = -(2**63)  # datetime64 NaT as int64: stands for "no day" on both sides of a comparison
-_SINGLE = r"([0-9]{4})(?:-([0-9]{2})(?:-([0-9]{2}))?)?[~?%]?"
-_EDTF_FAST = re.compile(rf"(?:{_SINGLE}|\.\.)(?:/(?:{_SINGLE}|\.\.))?")
-_BOUNDS: dict[str, tuple[dt.date | None, dt.date | None] | str] = {}
-
-
-def _single(y: str, m: str | None, d: str | None) -> tuple[dt.date, dt.date] | None:
-    year = int(y)
-    if year < 1:
-        return None
-    if m is None:
-        return dt.date(year, 1, 1), dt.date(year, 12, 31)
-    month = int(m)
-    if not 1 <= month <= 12:
-        return None
-    if d is None:
-        nxt = dt.date(year + 1, 1, 1) if month == 12 else dt.date(year, month + 1, 1)
-        return dt.date(year, month, 1), nxt - dt.timedelta(days=1)
-    try:
-        day = dt.date(year, month, int(d))
-    except ValueError:
-        return None
-    return day, day
-
-
-def _fast_bounds(value: str) -> tuple[dt.date | None, dt.date | None] | None:
-    """Bounds of the common EDTF forms (day, month, year, qualified, intervals); None: ask the library."""
-    m = _EDTF_FAST.fullmatch(value)
-    if m is None:
-        return None
-    y1, m1, d1, y2, m2, d2 = m.groups()
-    interval = "/" in value
-    if not interval:
-        return _single(y1, m1, d1) if y1 else None
-    if y1 is None and y2 is None:
-        return None
-    first = _single(y1, m1, d1) if y1 else (None, None)
-    last = _single(y2, m2, d2) if y2 else (None, None)
-    if first is None or last is None:
-        return None
-    lo, hi = first[0], last[1]
-    if lo is not None and hi is not None and lo > hi:
-        return None
-    return lo, hi
-
-
-def bounds(value: str) -> tuple[dt.date | None, dt.date | None]:
-    """:func:`dates.edtf_bounds`, memoised, with a fast path for the common forms (same results)."""
-    hit = _BOUNDS.get(value)
-    if hit is None:
-        try:
-            hit = _fast_bounds(value) or edtf_bounds(value)
-        except EDTFError as exc:
-            hit = str(exc)
-        _BOUNDS[value] = hit
-    if isinstance(hit, str):
-        raise EDTFError(hit)
-    return hit
-
-
-def _days(d: dt.date | None) -> int:
-    return _NAT if d is None else (d - _EPOCH).days
-
-
-def _day_numbers(col: pd.Series):
-    """A date column as int64 days since 1970 (NaT as :data:`_NAT`)."""
+def _day_numbers(col: pd.Series) -> np.ndarray:
+    """A date column as int64 days since 1970 (NaT as :data:`~cartel_directive.dates.NAT`)."""
     return col.to_numpy(dtype="datetime64[ns]").astype("datetime64[D]").astype("int64")
 
 
@@ -121,23 +57,69 @@ def _has(frame: pd.DataFrame, *cols: str) -> bool:
     return all(c in frame.columns for c in cols)
 
 
+def _cell(frame: pd.DataFrame, col: str, i: int) -> Any:
+    """The value at position ``i`` of ``col``, None when missing."""
+    import pandas as pd
+
+    value: Any = frame[col].iat[i]
+    return None if pd.isna(value) else value
+
+
+def arrow(col: pd.Series) -> pa.Array:
+    """A column as one Arrow array (zero-copy for Arrow-backed strings in one chunk)."""
+    import pyarrow as pa
+
+    array = pa.array(col, from_pandas=True)
+    return array.combine_chunks() if isinstance(array, pa.ChunkedArray) else array
+
+
+def positions(col: pd.Series, names: list[str]) -> np.ndarray:
+    """For each value of ``col``, its position in ``names`` (-1: missing or not there)."""
+    import numpy as np
+    import pandas as pd
+
+    codes, uniques = pd.factorize(col, use_na_sentinel=True)
+    where = pd.Index(names, dtype=object).get_indexer(pd.Index(np.asarray(uniques, dtype=object)))
+    return np.append(where, -1)[codes]
+
+
 def check_dates(name: str, file: str, frame: pd.DataFrame) -> Iterator[Problem]:
+    """The EDTF value's first and last days are date_start and date_end; the basis goes with the value.
+
+    The whole rule over whole columns: the EDTF values' bounds come from
+    :func:`~cartel_directive.dates.bounds_many` (once per distinct value); the rows
+    where a comparison fails are then worded one by one.
+    """
+    import numpy as np
+    import pandas as pd
+
     for col, basis in DATE_BLOCKS.get(name, []):
         start, end = f"{col}_start", f"{col}_end"
         if not _has(frame, col, start, end, basis):
             continue
-        suspect = _date_suspects(frame, col, start, end, basis)
-        for row, value, lo, hi, how in _rows(frame[suspect], col, start, end, basis):
-            lo = lo.date() if lo is not None else None
-            hi = hi.date() if hi is not None else None
-            if lo is not None and hi is not None and lo > hi:
-                yield Problem(file, row, start, f"{lo} is after {end} {hi}", LAYER, "date-start-after-end")
-            if value is None:
-                for c, v in ((start, lo), (end, hi), (basis, how)):
+        codes, uniques = pd.factorize(frame[col], use_na_sentinel=True)
+        ulo, uhi, umsg = bounds_many([str(v) for v in uniques])
+        given = codes >= 0
+        pick = np.where(given, codes, 0)
+        want_lo = np.where(given, ulo[pick] if len(uniques) else NAT, NAT)
+        want_hi = np.where(given, uhi[pick] if len(uniques) else NAT, NAT)
+        invalid = given & np.asarray([m is not None for m in umsg] or [False], dtype=bool)[pick]
+        lo, hi = _day_numbers(frame[start]), _day_numbers(frame[end])
+        how = frame[basis].notna().to_numpy()
+        after = (lo != NAT) & (hi != NAT) & (lo > hi)
+        stray = ~given & ((lo != NAT) | (hi != NAT) | how)
+        failing = after | stray | (given & (~how | invalid | (lo != want_lo) | (hi != want_hi)))
+        for i in np.flatnonzero(failing).tolist():
+            row = int(frame.index[i]) + 2
+            value, first, last = _cell(frame, col, i), day(int(lo[i])), day(int(hi[i]))
+            if after[i]:
+                yield Problem(file, row, start, f"{first} is after {end} {last}", LAYER, "date-start-after-end")
+            if not given[i]:
+                for c, v in ((start, first), (end, last), (basis, how[i] or None)):
                     if v is not None:
                         yield Problem(file, row, c, f"must be empty when {col} is empty", LAYER, "date-without-edtf")
                 continue
-            if how is None:
+            if not how[i]:
                 yield Problem(
                     file,
                     row,
@@ -146,77 +128,78 @@ def check_dates(name: str, file: str, frame: pd.DataFrame) -> Iterator[Problem]:
                     LAYER,
                     "date-basis-required",
                 )
-            try:
-                want_lo, want_hi = bounds(value)
-            except EDTFError as exc:
-                yield Problem(file, row, col, str(exc), LAYER, "edtf-invalid")
+            if invalid[i]:
+                yield Problem(file, row, col, str(umsg[codes[i]]), LAYER, "edtf-invalid")
                 continue
-            if lo != want_lo:
+            if lo[i] != want_lo[i]:
                 yield Problem(
                     file,
                     row,
                     start,
-                    f"{lo or '(empty)'} disagrees with {col} {value!r}, whose first day is {want_lo or '(open)'}",
+                    f"{first or '(empty)'} disagrees with {col} {value!r}, whose first day is {day(int(want_lo[i])) or '(open)'}",
                     LAYER,
                     "date-disagrees-with-edtf",
                 )
-            if hi != want_hi:
+            if hi[i] != want_hi[i]:
                 yield Problem(
                     file,
                     row,
                     end,
-                    f"{hi or '(empty)'} disagrees with {col} {value!r}, whose last day is {want_hi or '(open)'}",
+                    f"{last or '(empty)'} disagrees with {col} {value!r}, whose last day is {day(int(want_hi[i])) or '(open)'}",
                     LAYER,
                     "date-disagrees-with-edtf",
                 )
 
 
-def _date_suspects(frame: pd.DataFrame, col: str, start: str, end: str, basis: str):
-    """Rows that may yield a date problem (a superset); every other row passes every date rule."""
-    import numpy as np
-    import pandas as pd
-
-    value = frame[col]
-    lo, hi = _day_numbers(frame[start]), _day_numbers(frame[end])
-    want_lo = np.full(len(frame), _NAT, dtype="int64")
-    want_hi = want_lo.copy()
-    bad = np.zeros(len(frame), dtype=bool)
-    codes, uniques = pd.factorize(value, use_na_sentinel=True)
-    ulo, uhi, ubad = (np.empty(len(uniques), dtype="int64") for _ in range(3))
-    for k, v in enumerate(uniques):
-        try:
-            a, b = bounds(str(v))
-            ulo[k], uhi[k], ubad[k] = _days(a), _days(b), 0
-        except EDTFError:
-            ulo[k], uhi[k], ubad[k] = _NAT, _NAT, 1
-    given = codes >= 0
-    want_lo[given], want_hi[given], bad[given] = ulo[codes[given]], uhi[codes[given]], ubad[codes[given]].astype(bool)
-    how = frame[basis].notna().to_numpy()
-    both = (lo != _NAT) & (hi != _NAT)
-    return (
-        (both & (lo > hi))
-        | (~given & ((lo != _NAT) | (hi != _NAT) | how))
-        | (given & (~how | bad | (lo != want_lo) | (hi != want_hi)))
-    )
-
-
-def check_evidence_ranges(name: str, file: str, frame: pd.DataFrame, sources: pd.DataFrame | None) -> Iterator[Problem]:
-    """Offsets are ordered, lie inside the source's article body and avoid non-article spans."""
+def _bodies(sources: pd.DataFrame | None) -> dict[str, tuple[int, int, list[tuple[int, int]]]]:
+    """source_file -> (content_start, content_end, non-article spans) of each source with a body range."""
     bodies: dict[str, tuple[int, int, list[tuple[int, int]]]] = {}
     if sources is not None and _has(sources, "source_file", "content_start", "content_end", "non_article_spans"):
         for _, sf, cs, ce, spans in _rows(sources, "source_file", "content_start", "content_end", "non_article_spans"):
-            if sf is None or cs is None or ce is None:
-                continue
-            bodies[sf] = (int(cs), int(ce), parse_spans(spans or ""))
+            if sf is not None and cs is not None and ce is not None:
+                bodies[sf] = (int(cs), int(ce), parse_spans(spans or ""))
+    return bodies
+
+
+def check_evidence_ranges(name: str, file: str, frame: pd.DataFrame, sources: pd.DataFrame | None) -> Iterator[Problem]:
+    """Offsets are ordered, lie inside the source's article body and avoid non-article spans.
+
+    Each condition is computed for whole columns; only the failing rows are worded.
+    """
+    import numpy as np
+
+    bodies = _bodies(sources)
+    names = list(bodies)
+    body = np.array([[bodies[n][0], bodies[n][1]] for n in names] or [[0, 0]], dtype=np.int64)
+    most = max((len(b[2]) for b in bodies.values()), default=0)
+    spans = np.zeros((max(len(names), 1), most, 2), dtype=np.int64)
+    spans[:, :, 1] = np.iinfo(np.int64).min  # a missing span ends before every start: it overlaps nothing
+    for k, n in enumerate(names):
+        for j, (a, b) in enumerate(bodies[n][2]):
+            spans[k, j] = (a, b)
     for prefix in EVIDENCE_BLOCKS.get(name, []):
         cols = [f"{prefix}source_file", f"{prefix}evidence", f"{prefix}evidence_start", f"{prefix}evidence_end"]
         if not _has(frame, *cols):
             continue
-        suspect = _range_suspects(frame, cols, bool(prefix), bodies)
-        for row, sf, ev, s, e in _rows(frame[suspect], *cols):
-            given = [v is not None for v in (sf, ev, s, e)]
-            if prefix and any(given) and not all(given):
-                missing = [c for c, g in zip(cols, given, strict=False) if not g]
+        given = np.column_stack([frame[c].notna().to_numpy() for c in cols])
+        incomplete = np.zeros(len(frame), dtype=bool)
+        if prefix:
+            incomplete[:] = given.any(axis=1) & ~given.all(axis=1)
+        ranged = given[:, 2] & given[:, 3] & ~incomplete
+        s = frame[cols[2]].to_numpy(dtype="int64", na_value=0)
+        e = frame[cols[3]].to_numpy(dtype="int64", na_value=0)
+        unordered = ranged & (s >= e)
+        code = positions(frame[cols[0]], names)
+        known = ranged & ~unordered & (code >= 0)
+        at = np.where(code >= 0, code, 0)
+        outside = known & ((s < body[at, 0]) | (e > body[at, 1]))
+        overlaps = np.zeros(len(frame), dtype=bool)
+        for j in range(most):
+            overlaps |= known & (s < spans[at, j, 1]) & (spans[at, j, 0] < e)
+        for i in np.flatnonzero(incomplete | unordered | outside | overlaps).tolist():
+            row = int(frame.index[i]) + 2
+            if incomplete[i]:
+                missing = [c for c, g in zip(cols, given[i], strict=True) if not g]
                 yield Problem(
                     file,
                     row,
@@ -226,60 +209,32 @@ def check_evidence_ranges(name: str, file: str, frame: pd.DataFrame, sources: pd
                     "evidence-incomplete",
                 )
                 continue
-            if s is None or e is None:
+            if unordered[i]:
+                yield Problem(
+                    file, row, cols[2], f"{s[i]} is not before {cols[3]} {e[i]}", LAYER, "evidence-range-order"
+                )
                 continue
-            s, e = int(s), int(e)
-            if s >= e:
-                yield Problem(file, row, cols[2], f"{s} is not before {cols[3]} {e}", LAYER, "evidence-range-order")
-                continue
-            if sf in bodies:
-                cs, ce, spans = bodies[sf]
-                if s < cs or e > ce:
+            sf = names[code[i]]
+            cs, ce, parts = bodies[sf]
+            if outside[i]:
+                yield Problem(
+                    file,
+                    row,
+                    cols[2],
+                    f"span {s[i]}-{e[i]} lies outside the article body of {sf} ({cs}-{ce})",
+                    LAYER,
+                    "evidence-outside-body",
+                )
+            for a, b in parts:
+                if s[i] < b and a < e[i]:
                     yield Problem(
                         file,
                         row,
                         cols[2],
-                        f"span {s}-{e} lies outside the article body of {sf} ({cs}-{ce})",
+                        f"span {s[i]}-{e[i]} overlaps non-article text {a}-{b} of {sf}",
                         LAYER,
-                        "evidence-outside-body",
+                        "evidence-in-non-article-span",
                     )
-                for a, b in spans:
-                    if s < b and a < e:
-                        yield Problem(
-                            file,
-                            row,
-                            cols[2],
-                            f"span {s}-{e} overlaps non-article text {a}-{b} of {sf}",
-                            LAYER,
-                            "evidence-in-non-article-span",
-                        )
-
-
-def _range_suspects(frame: pd.DataFrame, cols: list[str], other: bool, bodies: dict):
-    """Rows that may yield an evidence-range problem (a superset of them)."""
-    import numpy as np
-
-    given = np.column_stack([frame[c].notna().to_numpy() for c in cols])
-    out = other & given.any(axis=1) & ~given.all(axis=1)
-    both = given[:, 2] & given[:, 3]
-    s = frame[cols[2]].to_numpy(dtype="float64", na_value=np.nan)
-    e = frame[cols[3]].to_numpy(dtype="float64", na_value=np.nan)
-    with np.errstate(invalid="ignore"):
-        out |= both & (s >= e)
-        sf = frame[cols[0]]
-        cs = sf.map({k: v[0] for k, v in bodies.items()}).to_numpy(dtype="float64", na_value=np.nan)
-        ce = sf.map({k: v[1] for k, v in bodies.items()}).to_numpy(dtype="float64", na_value=np.nan)
-        out |= both & ((s < cs) | (e > ce))  # NaN (source without a body) compares False
-        most = max((len(v[2]) for v in bodies.values()), default=0)
-        for k in range(most):
-            a = sf.map({n: v[2][k][0] for n, v in bodies.items() if len(v[2]) > k}).to_numpy(
-                dtype="float64", na_value=np.nan
-            )
-            b = sf.map({n: v[2][k][1] for n, v in bodies.items() if len(v[2]) > k}).to_numpy(
-                dtype="float64", na_value=np.nan
-            )
-            out |= both & (s < b) & (a < e)
-    return out
 
 
 def parse_spans(text: str) -> list[tuple[int, int]]:
@@ -323,36 +278,32 @@ def check_sources(file: str, frame: pd.DataFrame) -> Iterator[Problem]:
 
 
 def check_quotes(file: str, frame: pd.DataFrame) -> Iterator[Problem]:
+    """A quote lies inside its evidence after both are folded (:func:`fold_many`)."""
     if not _has(frame, "quote", "evidence"):
         return
     import numpy as np
+    import pyarrow.compute as pc
 
-    both = (frame["quote"].notna() & frame["evidence"].notna()).to_numpy()
-    quotes = frame["quote"].to_numpy(dtype=object)[both]
-    evidence = frame["evidence"].to_numpy(dtype=object)[both]
-    # A quote inside the evidence as they stand, both already in NFC, is inside it after
-    # folding too: folding then maps characters one by one (no mapping makes or removes
+    both = np.flatnonzero((frame["quote"].notna() & frame["evidence"].notna()).to_numpy())
+    quote, evidence = arrow(frame["quote"].iloc[both]), arrow(frame["evidence"].iloc[both])
+    quotes, excerpts = quote.to_pylist(), evidence.to_pylist()
+    # A quote inside the evidence as they stand, both in NFC, is inside it after folding
+    # too: folding then maps characters one by one (no mapping makes or removes
     # whitespace), collapses whole runs of whitespace (a run inside the quote is a whole
-    # run of the evidence) and trims the ends. Only the other rows are folded.
-    inside = np.fromiter(
-        (
-            q in e and unicodedata.is_normalized("NFC", e) and unicodedata.is_normalized("NFC", q)
-            for q, e in zip(quotes.tolist(), evidence.tolist(), strict=True)
-        ),
-        dtype=bool,
-        count=len(quotes),
-    )
-    rest = np.flatnonzero(~inside)
-    if len(rest):
-        folded = zip(fold_many(quotes[rest].tolist()), fold_many(evidence[rest].tolist()), strict=True)
-        inside[rest] = np.fromiter((q in e for q, e in folded), dtype=bool, count=len(rest))
-    suspect = both.copy()
-    suspect[both] = ~inside
-    for row, quote, evidence in _rows(frame[suspect], "quote", "evidence"):
-        if quote is not None and evidence is not None and fold(quote) not in fold(evidence):
+    # run of the evidence) and trims the ends. ASCII text is in NFC. Only the other rows
+    # are folded.
+    inside = np.fromiter((q in e for q, e in zip(quotes, excerpts, strict=True)), dtype=bool, count=len(both))
+    ascii_ = np.asarray(pc.and_(pc.string_is_ascii(quote), pc.string_is_ascii(evidence)), dtype=bool)
+    for k in np.flatnonzero(inside & ~ascii_).tolist():
+        inside[k] = unicodedata.is_normalized("NFC", quotes[k]) and unicodedata.is_normalized("NFC", excerpts[k])
+    rest = np.flatnonzero(~inside).tolist()
+    folded_q = fold_many([quotes[k] for k in rest])
+    folded_e = fold_many([excerpts[k] for k in rest])
+    for k, q, e in zip(rest, folded_q, folded_e, strict=True):
+        if q not in e:
             yield Problem(
                 file,
-                row,
+                int(frame.index[both[k]]) + 2,
                 "quote",
                 "is not inside evidence (the quote must be the speaker's words as they stand in the excerpt)",
                 LAYER,
@@ -361,17 +312,38 @@ def check_quotes(file: str, frame: pd.DataFrame) -> Iterator[Problem]:
 
 
 def check_statistics(file: str, frame: pd.DataFrame, raw: pd.DataFrame) -> Iterator[Problem]:
+    """Flags, qualifiers and values agree; a derived value recomputes from its formula.
+
+    The flag and qualifier conditions are computed for whole columns; formulas are
+    evaluated for the derived rows only, and only failing rows are worded.
+    """
     cols = ("stat_id", "value", "value_qualifier", "is_derived", "derivation")
     if not _has(frame, *cols) or "value" not in raw.columns:
         return
-    values = {
-        sid: (None if v is None else float(v)) for _, sid, v in _rows(frame, "stat_id", "value") if sid is not None
-    }
-    value_text = raw["value"].tolist()
-    for row, _sid, value, qual, derived, formula in _rows(frame, *cols):
-        if derived is None:
-            continue
-        if bool(derived) != (formula is not None):
+    import numpy as np
+
+    flag = frame["is_derived"]
+    known = flag.notna().to_numpy()
+    derived = known & flag.fillna(False).to_numpy(dtype=bool)
+    formula = frame["derivation"].notna().to_numpy()
+    value = frame["value"].notna().to_numpy()
+    qual = frame["value_qualifier"].astype(object)
+    computed = (qual == "computed").to_numpy(dtype=bool)
+    no_number = qual.isin(NO_NUMBER).to_numpy(dtype=bool)
+    flag_off = known & (derived != formula)
+    qual_off = known & ~flag_off & (computed != derived)
+    value_off = known & ~flag_off & (no_number == value)
+    check = flag_off | qual_off | value_off | (derived & formula)
+    values: dict[str, float | None] = {}
+    if (derived & formula).any():
+        ids = frame["stat_id"].astype(object).tolist()
+        numbers = frame["value"].astype(object).where(frame["value"].notna(), None).tolist()
+        values = {
+            sid: (None if v is None else float(v)) for sid, v in zip(ids, numbers, strict=True) if sid is not None
+        }
+    for i in np.flatnonzero(check).tolist():
+        row = int(frame.index[i]) + 2
+        if flag_off[i]:
             yield Problem(
                 file,
                 row,
@@ -381,7 +353,7 @@ def check_statistics(file: str, frame: pd.DataFrame, raw: pd.DataFrame) -> Itera
                 "derivation-flag-mismatch",
             )
             continue
-        if (qual == "computed") != bool(derived):
+        if qual_off[i]:
             yield Problem(
                 file,
                 row,
@@ -390,7 +362,7 @@ def check_statistics(file: str, frame: pd.DataFrame, raw: pd.DataFrame) -> Itera
                 LAYER,
                 "computed-qualifier-mismatch",
             )
-        if (qual in NO_NUMBER) != (value is None):
+        if value_off[i]:
             yield Problem(
                 file,
                 row,
@@ -399,19 +371,21 @@ def check_statistics(file: str, frame: pd.DataFrame, raw: pd.DataFrame) -> Itera
                 LAYER,
                 "value-presence-mismatch",
             )
-        if not derived or formula is None:
+        if not (derived[i] and formula[i]):
             continue
+        text = str(frame["derivation"].iat[i])
+        written = str(raw["value"].iat[i])
         try:
-            result = evaluate(formula, values)
+            result = evaluate(text, values)
         except DerivationError as exc:
             yield Problem(file, row, "derivation", str(exc), LAYER, "derivation-invalid")
             continue
-        if value is None or not agrees(value_text[row - 2], result):
+        if not value[i] or not agrees(written, result):
             yield Problem(
                 file,
                 row,
                 "value",
-                f"{value_text[row - 2] or '(empty)'} does not recompute: {formula} = {result:.6g}",
+                f"{written or '(empty)'} does not recompute: {text} = {result:.6g}",
                 LAYER,
                 "derivation-mismatch",
             )
@@ -442,19 +416,33 @@ def check_occurrences(file: str, frame: pd.DataFrame) -> Iterator[Problem]:
 def check_related(
     file: str, frame: pd.DataFrame, frames: dict[str, pd.DataFrame], pks: dict[str, list[str]]
 ) -> Iterator[Problem]:
+    """Every id in related_ids is the primary key of a row of some table (sources aside)."""
     if "related_ids" not in frame.columns:
         return
-    known: set[str] = set()
-    for name, df in frames.items():
-        pk = pks.get(name, [])
-        if len(pk) == 1 and pk[0] in df.columns and name != "sources":
-            known.update(df[pk[0]].dropna().astype(str).tolist())
-    for row, related in _rows(frame, "related_ids"):
-        for rid in filter(None, (related or "").split(";")):
-            if rid not in known:
-                yield Problem(
-                    file, row, "related_ids", f"{show(rid)} is not an id of any table", LAYER, "related-id-unknown"
-                )
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    keys = [
+        arrow(df[pk[0]].dropna()).cast(pa.large_string())
+        for name, df in frames.items()
+        if name != "sources" and len(pk := pks.get(name, [])) == 1 and pk[0] in df.columns
+    ]
+    known = pa.concat_arrays(keys) if keys else pa.array([], pa.large_string())
+    ids = pc.split_pattern(arrow(frame["related_ids"]).cast(pa.large_string()), ";")
+    flat = pc.list_flatten(ids)
+    unknown = pc.and_(pc.not_equal(flat, ""), pc.invert(pc.is_in(flat, value_set=known)))
+    rows = np.asarray(pc.list_parent_indices(ids))
+    bad = np.flatnonzero(np.asarray(unknown, dtype=bool))
+    for k, rid in zip(bad.tolist(), flat.take(pa.array(bad)).to_pylist(), strict=True):
+        yield Problem(
+            file,
+            int(frame.index[rows[k]]) + 2,
+            "related_ids",
+            f"{show(rid)} is not an id of any table",
+            LAYER,
+            "related-id-unknown",
+        )
 
 
 @rule(

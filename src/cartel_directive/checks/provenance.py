@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -11,10 +12,11 @@ from .. import boundary
 from ..errors import BoundaryError
 from ..problems import Problem
 from ..rules import Context, rule
-from ..textfold import DAMAGE_PROFILES, FoldedText, fold_many, matches, repair
-from .crossfield import EVIDENCE_BLOCKS, _has, _rows
+from ..textfold import DAMAGE_PROFILES, FoldedText, fold_many, repair, repair_parts
+from .crossfield import EVIDENCE_BLOCKS, _has, _rows, arrow, positions
 
 if TYPE_CHECKING:
+    import numpy as np
     import pandas as pd
 
 LAYER = "provenance"
@@ -33,26 +35,28 @@ PATH_CODES = (
 
 
 class Archive:
-    """The archived source texts, read once each."""
+    """The archived source files, each read once (their bytes are kept; texts are decoded on demand)."""
 
     def __init__(self, folder: Path) -> None:
         self.folder = folder
-        self._text: dict[str, str] = {}
+        self._raw: dict[str, bytes] = {}
 
     def raw(self, name: str) -> bytes:
         """The archived file ``name``, read through the boundary (a regular file inside the archive)."""
-        return boundary.read_file(
-            self.folder, name, file="data/sources.csv", column="source_file", what="source archive"
-        )
+        if name not in self._raw:
+            self._raw[name] = boundary.read_file(
+                self.folder, name, file="data/sources.csv", column="source_file", what="source archive"
+            )
+        return self._raw[name]
 
     def text(self, name: str) -> str:
-        if name not in self._text:
-            self._text[name] = self.raw(name).decode("utf-8")
-        return self._text[name]
+        return self.raw(name).decode("utf-8")
 
 
 def check(archive: Archive, frames: dict[str, pd.DataFrame], files: dict[str, str]) -> tuple[list[Problem], int]:
     """Check file identities and every evidence excerpt; return problems and excerpts checked."""
+    import numpy as np
+
     out: list[Problem] = []
     sources = frames.get("sources")
     sfile = files.get("sources", "data/sources.csv")
@@ -123,84 +127,196 @@ def check(archive: Archive, frames: dict[str, pd.DataFrame], files: dict[str, st
         if damage is not None and damage not in DAMAGE_PROFILES:
             continue
         profiles[name] = damage
-    checked = 0
+    blocks = []
     for table, prefixes in EVIDENCE_BLOCKS.items():
         frame = frames.get(table)
-        if frame is None:
-            continue
         for prefix in prefixes:
             cols = (f"{prefix}source_file", f"{prefix}evidence", f"{prefix}evidence_start", f"{prefix}evidence_end")
-            if not _has(frame, *cols):
-                continue
-            usable, suspect = _excerpt_suspects(archive, frame, cols, profiles)
-            checked += int(usable.sum())
-            for row, sf, ev, s, e in _rows(frame[suspect], *cols):
-                if sf is None or ev is None or s is None or e is None or sf not in profiles:
-                    continue
-                text = archive.text(sf)
-                s, e = int(s), int(e)
-                if e > len(text) or not matches(text, s, e, ev, profiles[sf]):
-                    hint = _locate(text, ev, profiles[sf])
-                    out.append(
-                        Problem(
-                            files[table],
-                            row,
-                            cols[1],
-                            f"is not the archived text of {sf} at {s}-{e}{hint}",
-                            LAYER,
-                            "evidence-mismatch",
-                        )
-                    )
-    return out, checked
+            if frame is not None and _has(frame, *cols):
+                blocks.append(_Block(table, frame, cols))
+    matched = _matches(archive, blocks, profiles)
+    folded: dict[str, FoldedText] = {}
+    for block, (usable, ok) in zip(blocks, matched, strict=True):
+        sf_col, ev_col, s_col, e_col = (block.frame[c] for c in block.cols)
+        starts, ends = (c.to_numpy(dtype="int64", na_value=0) for c in (s_col, e_col))
+        for i in np.flatnonzero(usable & ~ok).tolist():
+            sf, ev, s, e = str(sf_col.iat[i]), str(ev_col.iat[i]), int(starts[i]), int(ends[i])
+            if sf not in folded:
+                folded[sf] = FoldedText.build(archive.text(sf), profiles[sf])
+            out.append(
+                Problem(
+                    files[block.table],
+                    int(block.frame.index[i]) + 2,
+                    block.cols[1],
+                    f"is not the archived text of {sf} at {s}-{e}{_locate(folded[sf], ev)}",
+                    LAYER,
+                    "evidence-mismatch",
+                )
+            )
+    return out, sum(int(usable.sum()) for usable, _ in matched)
 
 
-def _excerpt_suspects(archive: Archive, frame: pd.DataFrame, cols: tuple[str, ...], profiles: dict[str, str | None]):
-    """(rows whose excerpt is checked, rows whose excerpt may not match): both boolean arrays.
+@dataclass
+class _Block:
+    """One evidence block of a table: (source_file, evidence, evidence_start, evidence_end) columns."""
 
-    Excerpts are compared in bulk, one source at a time: the archived slices are
-    repaired; an excerpt equal to its slice as it stands matches (folding equal
-    strings gives equal strings); the others are folded together (:func:`fold_many`).
-    Rows that do not match exactly are re-checked one by one by the caller.
+    table: str
+    frame: pd.DataFrame
+    cols: tuple[str, ...]
+
+
+class _Compared:
+    """An archived file as excerpts are compared with it: the UTF-8 bytes of its (repaired) text.
+
+    ``at(chars)`` gives the byte offsets in :attr:`data` of raw character offsets, and
+    which of them fall inside a damaged run (there the repaired text has no exact
+    counterpart of the offset: repair works run by run, see
+    :func:`~cartel_directive.textfold.repair_parts`).
+    """
+
+    def __init__(self, raw: bytes, profile: str | None) -> None:
+        import numpy as np
+
+        self.raw_at = self.fixed_at = None
+        if profile:
+            raw_parts, fixed_parts = repair_parts(raw.decode("utf-8"), profile)
+            self.raw_at = np.cumsum([0, *map(len, raw_parts)])
+            self.fixed_at = np.cumsum([0, *map(len, fixed_parts)])
+            self.data = "".join(fixed_parts).encode("utf-8")
+        else:
+            self.data = raw
+        if len(self.data) >= 2**31:
+            raise ValueError("an archived file of 2 GiB or more")
+        self.size = _characters(raw)
+        #: the bytes, then 12 zero bytes (so that any offset has 12 bytes after it)
+        self.padded = np.frombuffer(self.data + bytes(12), dtype=np.uint8)
+        self.owner = None  # for each continuation byte of data, the character it belongs to
+        if not self.data.isascii():
+            cont = np.flatnonzero((np.frombuffer(self.data, dtype=np.uint8) & 0xC0) == 0x80)
+            self.owner = cont - np.arange(1, len(cont) + 1)
+
+    def at(self, chars: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(byte offsets in :attr:`data` of raw character offsets ``chars`` in 0..size, which fall inside a damaged run)."""
+        import numpy as np
+
+        split = np.zeros(len(chars), dtype=bool)
+        if self.raw_at is not None and self.fixed_at is not None:
+            part = np.searchsorted(self.raw_at, chars, side="right") - 1
+            run = part % 2 == 1  # odd parts are the non-ASCII runs
+            split = run & (chars > self.raw_at[part])
+            chars = np.where(run, self.fixed_at[part], self.fixed_at[part] + chars - self.raw_at[part])
+        if self.owner is not None:
+            chars = chars + np.searchsorted(self.owner, chars, side="left")
+        return chars, split
+
+
+def _characters(data: bytes) -> int:
+    """How many characters UTF-8 ``data`` holds."""
+    import numpy as np
+
+    if data.isascii():
+        return len(data)
+    return len(data) - int(np.count_nonzero((np.frombuffer(data, dtype=np.uint8) & 0xC0) == 0x80))
+
+
+def _python_slice(start: np.ndarray, end: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """The character range ``text[start:end]`` takes of a text of ``n`` characters (negative ends count from the end)."""
+    import numpy as np
+
+    a = np.clip(np.where(start < 0, start + n, start), 0, n)
+    b = np.clip(np.where(end < 0, end + n, end), 0, n)
+    return a, np.maximum(a, b)
+
+
+def _matches(
+    archive: Archive, blocks: list[_Block], profiles: dict[str, str | None]
+) -> list[tuple[np.ndarray, np.ndarray]]:
+    """For each block: (rows whose excerpt is checked, rows whose excerpt matches), boolean arrays.
+
+    An excerpt matches when it equals the archived text at its offsets (Python slicing,
+    ``end`` at most the text's length), both repaired and folded
+    (:func:`~cartel_directive.textfold.matches`). In bulk: each archived file is read
+    and, when damaged, repaired whole, once; an offset maps to the repaired text exactly
+    unless it falls inside a damaged run (repair works run by run). Every excerpt is
+    compared with its cut of the (repaired) text as UTF-8 bytes, through Arrow string
+    views on the files' bytes: an excerpt equal to its cut matches (equal texts fold
+    equally). The others, and those whose offsets split a damaged run, are repaired and
+    folded with their archived text as the definition says, all together
+    (:func:`fold_many`).
     """
     import numpy as np
-    import pandas as pd
+    import pyarrow as pa
+    import pyarrow.compute as pc
 
-    sf_col, ev_col, s_col, e_col = (frame[c] for c in cols)
-    usable = (sf_col.notna() & ev_col.notna() & s_col.notna() & e_col.notna() & sf_col.isin(list(profiles))).to_numpy()
-    suspect = np.zeros(len(frame), dtype=bool)
-    where = np.flatnonzero(usable)
-    if not len(where):
-        return usable, suspect
-    codes, uniques = pd.factorize(sf_col.iloc[where])
-    starts = s_col.to_numpy(dtype="int64", na_value=0)[where]
-    ends = e_col.to_numpy(dtype="int64", na_value=0)[where]
-    excerpts = ev_col.iloc[where].to_numpy(dtype=object)
-    order = np.argsort(codes, kind="stable")
-    codes, starts, ends, excerpts, where = codes[order], starts[order], ends[order], excerpts[order], where[order]
-    cuts = np.flatnonzero(codes[1:] != codes[:-1]) + 1
-    for lo, hi in zip(np.r_[0, cuts], np.r_[cuts, len(codes)], strict=True):
-        name = str(uniques[codes[lo]])
-        text, profile = archive.text(name), profiles[name]
-        s, e = starts[lo:hi].tolist(), ends[lo:hi].tolist()
-        slices = [text[a:b] for a, b in zip(s, e, strict=True)]
-        if profile:
-            slices = [repair(x, profile) for x in slices]
-        mine = excerpts[lo:hi]
-        cut = np.empty(hi - lo, dtype=object)
-        cut[:] = slices
-        # equal strings fold equally: only the rows that differ as they stand need folding
-        same = np.asarray(cut == mine, dtype=bool)
-        differ = np.flatnonzero(~same)
-        if len(differ):
-            folded = zip(fold_many(cut[differ].tolist()), fold_many(mine[differ].tolist()), strict=True)
-            same[differ] = np.fromiter((x == y for x, y in folded), dtype=bool, count=len(differ))
-        same &= ends[lo:hi] <= len(text)
-        suspect[where[lo:hi][~same]] = True
-    return usable, suspect
+    names = list(profiles)
+    usable, codes, starts, ends = [], [], [], []
+    for block in blocks:
+        sf_col, ev_col, s_col, e_col = (block.frame[c] for c in block.cols)
+        code = positions(sf_col, names)
+        given = (ev_col.notna() & s_col.notna() & e_col.notna()).to_numpy() & (code >= 0)
+        usable.append(given)
+        codes.append(np.where(given, code, -1))
+        starts.append(s_col.to_numpy(dtype="int64", na_value=0))
+        ends.append(e_col.to_numpy(dtype="int64", na_value=0))
+    code, start, end = np.concatenate(codes), np.concatenate(starts), np.concatenate(ends)
+    n = len(code)
+    offset = np.zeros(n, dtype=np.int32)  # of the cut in its file's compared bytes
+    length = np.zeros(n, dtype=np.int32)
+    head = np.zeros((n, 12), dtype=np.uint8)  # its first 12 bytes: a string view's prefix or inline text
+    recheck = np.zeros(n, dtype=bool)  # compared by the definition itself, not by their cut
+    past = np.zeros(n, dtype=bool)  # end beyond the text: no match
+    order = np.argsort(code, kind="stable")
+    order = order[code[order] >= 0]
+    files: list[_Compared] = []
+    buffer = np.zeros(n, dtype=np.int32)
+    for rows in np.split(order, np.flatnonzero(np.diff(code[order])) + 1):
+        if not len(rows):
+            continue
+        name = names[code[rows[0]]]
+        file = _Compared(archive.raw(name), profiles[name])
+        past[rows] = end[rows] > file.size
+        (a, split_a), (b, split_b) = (file.at(c) for c in _python_slice(start[rows], end[rows], file.size))
+        recheck[rows] = split_a | split_b
+        buffer[rows], offset[rows], length[rows] = len(files), a, b - a
+        cut = np.lib.stride_tricks.sliding_window_view(file.padded, 12)[a]
+        cut[np.arange(12) >= (b - a)[:, None]] = 0
+        head[rows] = cut
+        files.append(file)
+    views = np.zeros((n, 16), dtype=np.uint8)  # Arrow string views: length, then inline text or prefix, buffer, offset
+    views[:, 0:4] = length.view(np.uint8).reshape(n, 4)
+    views[:, 4:16] = head
+    long = length > 12
+    views[long, 8:12] = buffer[long].view(np.uint8).reshape(-1, 4)
+    views[long, 12:16] = offset[long].view(np.uint8).reshape(-1, 4)
+    data = [pa.py_buffer(f.padded) for f in files]
+    out = []
+    lo = 0
+    for block, given in zip(blocks, usable, strict=True):
+        hi = lo + len(given)
+        ev_col = block.frame[block.cols[1]]
+        part = views[lo:hi]
+        cuts = pa.Array.from_buffers(pa.string_view(), hi - lo, [None, pa.py_buffer(part), *data])
+        cuts = cuts.cast(pa.large_string())
+        excerpts = arrow(ev_col)
+        same = np.asarray(pc.equal(excerpts, cuts).fill_null(False).to_numpy(zero_copy_only=False), dtype=bool)
+        same &= given & ~recheck[lo:hi] & ~past[lo:hi]
+        rest = np.flatnonzero(given & ~same & ~past[lo:hi])
+        if len(rest):
+            slices = cuts.take(pa.array(rest)).to_pylist()
+            for k in np.flatnonzero(recheck[lo:hi][rest]).tolist():
+                i = rest[k]
+                sf = names[code[lo + i]]
+                slices[k] = repair(archive.text(sf)[start[lo + i] : end[lo + i]], profiles[sf])
+            mine = ev_col.iloc[rest].astype(str).tolist()
+            folded = zip(fold_many(slices), fold_many(mine), strict=True)
+            same[rest] = np.fromiter((x == y for x, y in folded), dtype=bool, count=len(rest))
+        out.append((given, same))
+        lo = hi
+    return out
 
 
-def _locate(text: str, excerpt: str, profile: str | None) -> str:
-    hits = FoldedText.build(text, profile).find_all(excerpt)
+def _locate(text: FoldedText, excerpt: str) -> str:
+    hits = text.find_all(excerpt)
     if not hits:
         return "; it occurs nowhere in that file"
     spans = ", ".join(f"{a}-{b}" for a, b in hits[:3])
