@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from cartel_directive.dates import EDTFError, edtf_bounds
+from cartel_directive.dates import EDTFError, bounds_many, day, edtf_bounds
 from strategies import DrawChooser, edtf
 
 #: An EDTF string (levels 0-1) with its first and last day, computed by the generator itself.
@@ -47,3 +48,61 @@ def test_open_interval_ends() -> None:
 def test_invalid_edtf(text: str) -> None:
     with pytest.raises(EDTFError):
         edtf_bounds(text)
+
+
+def _reference(text: str) -> tuple[dt.date | None, dt.date | None] | None:
+    """Levels 0-1 bounds, written plainly one value at a time (None: not such a string)."""
+    import calendar
+    import re
+
+    def side(s: str) -> tuple[dt.date, dt.date] | None:
+        s = s[:-1] if s[-1:] in ("?", "~", "%") else s
+        if re.fullmatch(r"[0-9]{3}X|[0-9]{2}XX", s):
+            lo, hi = int(s.replace("X", "0")), int(s.replace("X", "9"))
+            return (dt.date(lo, 1, 1), dt.date(hi, 12, 31)) if lo >= 1 else None
+        m = re.fullmatch(r"([0-9]{4})(?:-([0-9]{2}|XX)(?:-([0-9]{2}|XX))?)?", s)
+        if not m or int(m[1]) < 1:
+            return None
+        y = int(m[1])
+        if m[2] in (None, "XX"):
+            return None if m[3] not in (None, "XX") else (dt.date(y, 1, 1), dt.date(y, 12, 31))
+        if not 1 <= int(m[2]) <= 12:
+            return None
+        last = calendar.monthrange(y, int(m[2]))[1]
+        if m[3] in (None, "XX"):
+            return dt.date(y, int(m[2]), 1), dt.date(y, int(m[2]), last)
+        if not 1 <= int(m[3]) <= last:
+            return None
+        return dt.date(y, int(m[2]), int(m[3])), dt.date(y, int(m[2]), int(m[3]))
+
+    first, slash, second = text.partition("/")
+    if not slash:
+        return side(first)
+    a = (None, None) if first == ".." else side(first)
+    b = (None, None) if second == ".." else side(second)
+    return None if a is None or b is None else (a[0], b[1])
+
+
+ATOMS = ["2025", "2024", "1900", "0000", "201X", "20XX", "-", "02", "08", "12", "13", "21", "29", "30", "31", "00"]
+ATOMS += ["XX", "?", "~", "%", "/", "..", "-01", "-02", "X", "1"]
+
+
+@given(st.lists(st.sampled_from(ATOMS), min_size=1, max_size=7).map("".join))
+def test_bounds_of_any_string_agree_with_a_plain_reference(text: str) -> None:
+    want = _reference(text)
+    if want is None:
+        with pytest.raises(EDTFError):
+            edtf_bounds(text)
+    else:
+        assert edtf_bounds(text) == want
+
+
+def test_bounds_many_is_the_one_value_form_for_each() -> None:
+    values = ["2025-02", "2025-13", "", "../2025", "2024-02-XX", "2025-21", "0000", "2025-02-29"]
+    lo, hi, messages = bounds_many(values)
+    for k, v in enumerate(values):
+        if messages[k] is None:
+            assert edtf_bounds(v) == (day(int(lo[k])), day(int(hi[k])))
+        else:
+            with pytest.raises(EDTFError, match=re.escape(messages[k])):
+                edtf_bounds(v)

@@ -5,6 +5,9 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from hypothesis import given
+from hypothesis import strategies as st
+
 from cartel_directive.textfold import MOJIBAKE, FoldedText, repair
 from cartel_directive.validate import validate
 from mutations import Workspace, run_cli
@@ -97,3 +100,41 @@ def test_without_archive_the_layer_says_it_did_not_run(gen, monkeypatch) -> None
 
     os.environ.pop("CARTEL_DIRECTIVE_SOURCES", None)
     assert main(["validate", str(gen[0]), "--require-provenance"]) == 2  # a usage error, not invalid data
+
+
+@given(st.data())
+def test_bulk_comparison_is_the_definition(tmp_path_factory, data) -> None:
+    """Excerpts at random offsets (negative, past the end, splitting damaged runs) are judged
+    exactly as :func:`textfold.matches` judges them one by one."""
+    import pandas as pd
+
+    from cartel_directive.checks.provenance import Archive, _Block, _matches
+    from cartel_directive.textfold import LATIN10_PROFILE, matches
+    from strategies import damage
+
+    clean = data.draw(st.text(alphabet=st.sampled_from([*"ab .\n", "é", "’", "“", "”", "ñ", "—"]), max_size=40))
+    folder = tmp_path_factory.mktemp("archive")
+    texts = {"a.txt": (damage(clean), LATIN10_PROFILE), "b.txt": (clean, None)}
+    for name, (text, _) in texts.items():
+        (folder / name).write_text(text, encoding="utf-8")
+    rows = []
+    for _ in range(data.draw(st.integers(1, 12))):
+        name = data.draw(st.sampled_from(sorted(texts)))
+        n = len(texts[name][0])
+        s, e = data.draw(st.integers(-3, n + 2)), data.draw(st.integers(-3, n + 3))
+        if data.draw(st.booleans()):
+            excerpt = repair(texts[name][0][s:e], texts[name][1])
+        else:
+            excerpt = data.draw(st.sampled_from([clean[max(s, 0) : max(e, 0)], "ab", "a b", " é ", "x"]))
+        rows.append((name, excerpt or None, s, e))
+    frame = pd.DataFrame(rows, columns=["source_file", "evidence", "evidence_start", "evidence_end"])
+    frame = frame.astype(
+        {"source_file": "string", "evidence": "string", "evidence_start": "Int64", "evidence_end": "Int64"}
+    )
+    profiles = {name: profile for name, (_, profile) in texts.items()}
+    [(usable, ok)] = _matches(Archive(folder), [_Block("t", frame, tuple(frame.columns))], profiles)
+    for i, (name, excerpt, s, e) in enumerate(rows):
+        text, profile = texts[name]
+        assert usable[i] == (excerpt is not None)
+        if excerpt is not None:
+            assert ok[i] == (e <= len(text) and matches(text, s, e, excerpt, profile)), (text, s, e, excerpt)
