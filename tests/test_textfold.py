@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import unicodedata
+
 from hypothesis import given
 from hypothesis import strategies as st
 
-from cartel_directive.textfold import LATIN10_PROFILE, MOJIBAKE, FoldedText, fold, matches, repair
+from cartel_directive.textfold import _FOLD, LATIN10_PROFILE, MOJIBAKE, FoldedText, fold, matches, repair
 from strategies import ACCENTED, WORDS, damage
 
 #: Text the damaged file could have held: letters, digits, lowercase accents, curly quotes, whitespace.
@@ -88,3 +90,20 @@ def test_unknown_profile_is_an_error() -> None:
 
     with pytest.raises(UnknownDamageProfile):
         repair("x", "latin1-twice")
+
+
+@given(st.lists(st.text(alphabet=st.sampled_from(["a", "e", "\u0301", "é", "\x00", " ", "Å", "\u212b"]), max_size=6)))
+def test_nfc_many_is_nfc_of_each(texts: list[str]) -> None:
+    import unicodedata
+
+    from cartel_directive.textfold import nfc_many
+
+    assert nfc_many(texts, chunk=3) == [unicodedata.is_normalized("NFC", t) for t in texts]
+
+
+@given(st.lists(ANY, max_size=6))
+def test_fold_many_is_fold_of_each(texts: list[str]) -> None:
+    from cartel_directive.textfold import fold_many
+
+    assert fold_many(texts) == [fold(t) for t in texts]
+    assert fold_many(texts) == [" ".join(unicodedata.normalize("NFC", t).translate(_FOLD).split()) for t in texts]

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
@@ -12,7 +11,7 @@ from ..dates import NAT, bounds_many, day
 from ..derivation import DerivationError, agrees, evaluate
 from ..problems import Problem
 from ..rules import Context, rule
-from ..textfold import fold_many
+from ..textfold import fold_many, nfc_many
 
 if TYPE_CHECKING:
     import numpy as np
@@ -282,7 +281,6 @@ def check_quotes(file: str, frame: pd.DataFrame) -> Iterator[Problem]:
     if not _has(frame, "quote", "evidence"):
         return
     import numpy as np
-    import pyarrow.compute as pc
 
     both = np.flatnonzero((frame["quote"].notna() & frame["evidence"].notna()).to_numpy())
     quote, evidence = arrow(frame["quote"].iloc[both]), arrow(frame["evidence"].iloc[both])
@@ -290,12 +288,9 @@ def check_quotes(file: str, frame: pd.DataFrame) -> Iterator[Problem]:
     # A quote inside the evidence as they stand, both in NFC, is inside it after folding
     # too: folding then maps characters one by one (no mapping makes or removes
     # whitespace), collapses whole runs of whitespace (a run inside the quote is a whole
-    # run of the evidence) and trims the ends. ASCII text is in NFC. Only the other rows
-    # are folded.
+    # run of the evidence) and trims the ends. Only the other rows are folded.
     inside = np.fromiter((q in e for q, e in zip(quotes, excerpts, strict=True)), dtype=bool, count=len(both))
-    ascii_ = np.asarray(pc.and_(pc.string_is_ascii(quote), pc.string_is_ascii(evidence)), dtype=bool)
-    for k in np.flatnonzero(inside & ~ascii_).tolist():
-        inside[k] = unicodedata.is_normalized("NFC", quotes[k]) and unicodedata.is_normalized("NFC", excerpts[k])
+    inside &= np.asarray(nfc_many(quotes), dtype=bool) & np.asarray(nfc_many(excerpts), dtype=bool)
     rest = np.flatnonzero(~inside).tolist()
     folded_q = fold_many([quotes[k] for k in rest])
     folded_e = fold_many([excerpts[k] for k in rest])
