@@ -13,7 +13,7 @@ from ..errors import BoundaryError
 from ..problems import Problem
 from ..rules import Context, rule
 from ..textfold import DAMAGE_PROFILES, FoldedText, fold_many, repair, repair_parts
-from .crossfield import EVIDENCE_BLOCKS, _has, _rows, arrow, positions
+from .crossfield import EVIDENCE_BLOCKS, _has, _rows, positions
 
 if TYPE_CHECKING:
     import numpy as np
@@ -156,6 +156,10 @@ def check(archive: Archive, frames: dict[str, pd.DataFrame], files: dict[str, st
     return out, sum(int(usable.sum()) for usable, _ in matched)
 
 
+#: rows whose cut texts are built at once
+_CHUNK = 200_000
+
+
 @dataclass
 class _Block:
     """One evidence block of a table: (source_file, evidence, evidence_start, evidence_end) columns."""
@@ -188,12 +192,11 @@ class _Compared:
         if len(self.data) >= 2**31:
             raise ValueError("an archived file of 2 GiB or more")
         self.size = _characters(raw)
-        #: the bytes, then 12 zero bytes (so that any offset has 12 bytes after it)
-        self.padded = np.frombuffer(self.data + bytes(12), dtype=np.uint8)
+        self.bytes = np.frombuffer(self.data, dtype=np.uint8)  # a view: no copy
         self.owner = None  # for each continuation byte of data, the character it belongs to
         if not self.data.isascii():
             cont = np.flatnonzero((np.frombuffer(self.data, dtype=np.uint8) & 0xC0) == 0x80)
-            self.owner = cont - np.arange(1, len(cont) + 1)
+            self.owner = (cont - np.arange(1, len(cont) + 1)).astype(np.int32)
 
     def at(self, chars: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """(byte offsets in :attr:`data` of raw character offsets ``chars`` in 0..size, which fall inside a damaged run)."""
@@ -278,8 +281,9 @@ def _matches(
         (a, split_a), (b, split_b) = (file.at(c) for c in _python_slice(start[rows], end[rows], file.size))
         recheck[rows] = split_a | split_b
         buffer[rows], offset[rows], length[rows] = len(files), a, b - a
-        cut = np.lib.stride_tricks.sliding_window_view(file.padded, 12)[a]
-        cut[np.arange(12) >= (b - a)[:, None]] = 0
+        reach = a[:, None] + np.arange(12)
+        cut = file.bytes[np.minimum(reach, max(len(file.bytes) - 1, 0))] if len(file.bytes) else np.zeros_like(reach)
+        cut[reach >= b[:, None]] = 0
         head[rows] = cut
         files.append(file)
     views = np.zeros((n, 16), dtype=np.uint8)  # Arrow string views: length, then inline text or prefix, buffer, offset
@@ -288,21 +292,25 @@ def _matches(
     long = length > 12
     views[long, 8:12] = buffer[long].view(np.uint8).reshape(-1, 4)
     views[long, 12:16] = offset[long].view(np.uint8).reshape(-1, 4)
-    data = [pa.py_buffer(f.padded) for f in files]
+    data = [pa.py_buffer(f.data) for f in files]
     out = []
     lo = 0
     for block, given in zip(blocks, usable, strict=True):
         hi = lo + len(given)
         ev_col = block.frame[block.cols[1]]
-        part = views[lo:hi]
-        cuts = pa.Array.from_buffers(pa.string_view(), hi - lo, [None, pa.py_buffer(part), *data])
-        cuts = cuts.cast(pa.large_string())
-        excerpts = arrow(ev_col)
-        same = np.asarray(pc.equal(excerpts, cuts).fill_null(False).to_numpy(zero_copy_only=False), dtype=bool)
+        excerpts = pa.array(ev_col, from_pandas=True)  # zero-copy for Arrow-backed strings
+        same = np.zeros(hi - lo, dtype=bool)
+        for first in range(0, hi - lo, _CHUNK):  # the cut texts of a chunk of rows at a time: little memory
+            last = min(first + _CHUNK, hi - lo)
+            chunk = views[lo + first : lo + last]
+            cuts = pa.Array.from_buffers(pa.string_view(), last - first, [None, pa.py_buffer(chunk), *data])
+            equal = pc.equal(excerpts.slice(first, last - first), cuts.cast(pa.large_string())).fill_null(False)
+            same[first:last] = np.asarray(equal.to_numpy(zero_copy_only=False), dtype=bool)
         same &= given & ~recheck[lo:hi] & ~past[lo:hi]
         rest = np.flatnonzero(given & ~same & ~past[lo:hi])
         if len(rest):
-            slices = cuts.take(pa.array(rest)).to_pylist()
+            taken = pa.Array.from_buffers(pa.string_view(), len(rest), [None, pa.py_buffer(views[lo + rest]), *data])
+            slices = taken.to_pylist()
             for k in np.flatnonzero(recheck[lo:hi][rest]).tolist():
                 i = rest[k]
                 sf = names[code[lo + i]]
