@@ -92,15 +92,6 @@ def test_unknown_profile_is_an_error() -> None:
         repair("x", "latin1-twice")
 
 
-@given(st.lists(st.text(alphabet=st.sampled_from(["a", "e", "\u0301", "é", "\x00", " ", "Å", "\u212b"]), max_size=6)))
-def test_nfc_many_is_nfc_of_each(texts: list[str]) -> None:
-    import unicodedata
-
-    from cartel_directive.textfold import nfc_many
-
-    assert nfc_many(texts, chunk=3) == [unicodedata.is_normalized("NFC", t) for t in texts]
-
-
 @given(st.lists(ANY, max_size=6))
 def test_fold_many_is_fold_of_each(texts: list[str]) -> None:
     from cartel_directive.textfold import fold_many

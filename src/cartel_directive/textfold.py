@@ -130,21 +130,6 @@ _FOLD_ONLY = {k: v for k, v in _FOLD.items() if chr(k) != v}
 _SEPARATORS = "\x00\x01\x02\x03\x04\x05\x06\x07\x08\x0e\x0f\x10\x11\x12\x13\x14\x15\x16\x17\x18\x19\x1a\x1b\x7f"
 
 
-def nfc_many(texts: list[str], chunk: int = 100_000) -> list[bool]:
-    """Whether each text is in Unicode NFC, checked on joined chunks of texts (a chunk found
-    in NFC settles all its texts at once; otherwise each text is compared with its NFC)."""
-    out: list[bool] = []
-    for lo in range(0, len(texts), chunk):
-        part = texts[lo : lo + chunk]
-        plain = "".join(part)
-        sep = next((c for c in _SEPARATORS if c not in plain), None)
-        if sep is not None and unicodedata.is_normalized("NFC", sep.join(part)):
-            out += [True] * len(part)
-        else:
-            out += [unicodedata.is_normalized("NFC", t) for t in part]
-    return out
-
-
 def fold(text: str) -> str:
     """Canonical folding used to compare excerpts with sources (:func:`fold_many` of one text)."""
     return fold_many([text])[0]

@@ -5,13 +5,14 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
+from unicodedata import is_normalized
 
 from ..boundary import show
 from ..dates import NAT, bounds_many, day
 from ..derivation import DerivationError, agrees, evaluate
 from ..problems import Problem
 from ..rules import Context, rule
-from ..textfold import fold_many, nfc_many
+from ..textfold import fold_many
 
 if TYPE_CHECKING:
     import numpy as np
@@ -290,8 +291,14 @@ def check_quotes(file: str, frame: pd.DataFrame) -> Iterator[Problem]:
         # too: folding then maps characters one by one (no mapping makes or removes
         # whitespace), collapses whole runs of whitespace (a run inside the quote is a whole
         # run of the evidence) and trims the ends. Only the other rows are folded.
-        inside = np.fromiter((q in e for q, e in zip(quotes, excerpts, strict=True)), dtype=bool, count=len(rows))
-        inside &= np.asarray(nfc_many(quotes), dtype=bool) & np.asarray(nfc_many(excerpts), dtype=bool)
+        inside = np.fromiter(
+            (
+                q in e and is_normalized("NFC", e) and is_normalized("NFC", q)
+                for q, e in zip(quotes, excerpts, strict=True)
+            ),
+            dtype=bool,
+            count=len(rows),
+        )
         rest = np.flatnonzero(~inside).tolist()
         folded_q = fold_many([quotes[k] for k in rest])
         folded_e = fold_many([excerpts[k] for k in rest])
