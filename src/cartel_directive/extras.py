@@ -16,9 +16,9 @@ from .errors import MissingExtraError
 
 #: The modules each extra provides (its distributions' import names), as in pyproject.toml.
 EXTRAS: dict[str, tuple[str, ...]] = {
-    "validate": ("pandera", "frictionless", "edtf", "pyarrow"),
-    "export": ("pandera", "frictionless", "edtf", "pyarrow", "openpyxl"),
-    "browse": ("pandera", "frictionless", "edtf", "pyarrow", "openpyxl", "datasette"),
+    "validate": ("pandera", "frictionless", "pyarrow"),
+    "export": ("pandera", "frictionless", "pyarrow", "openpyxl"),
+    "browse": ("pandera", "frictionless", "pyarrow", "openpyxl", "datasette"),
 }
 
 
