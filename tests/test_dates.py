@@ -106,3 +106,8 @@ def test_bounds_many_is_the_one_value_form_for_each() -> None:
         else:
             with pytest.raises(EDTFError, match=re.escape(messages[k])):
                 edtf_bounds(v)
+
+
+def test_no_values_give_no_bounds() -> None:
+    lo, hi, errors = bounds_many([])
+    assert len(lo) == len(hi) == 0 and errors == []

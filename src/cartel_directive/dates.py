@@ -43,6 +43,8 @@ def bounds_many(values: Sequence[str]) -> tuple[np.ndarray, np.ndarray, list[str
     import pyarrow.compute as pc
 
     n = len(values)
+    if n == 0:  # e.g. a column whose every cell is empty: nothing to bound
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64), []
     parts = pc.extract_regex(pa.array(list(values), pa.string()), PATTERN)
     matched = np.asarray(parts.is_valid().to_numpy(zero_copy_only=False), dtype=bool)
     parts = parts.fill_null({k: "" for k in (f.name for f in parts.type)})
