@@ -24,6 +24,7 @@ import re
 from functools import cached_property, lru_cache
 from typing import TYPE_CHECKING, Any
 
+from . import arrowtext
 from .boundary import show
 from .problems import Problem
 from .tableschema import Field, TableSchema
@@ -82,8 +83,10 @@ class _Cells:
         if isinstance(dtype, pd.StringDtype) and dtype.storage == "pyarrow":
             import pyarrow as pa
 
-            data = pa.array(col.array)  # the column's own buffers (pandas' __arrow_array__), never combined
-            self.arrow = data if isinstance(data, pa.ChunkedArray) else pa.chunked_array([data])
+            parts = arrowtext.chunks(col)  # the column's own buffers, never combined
+            self.arrow = (
+                pa.chunked_array(parts, type=parts[0].type) if parts else pa.chunked_array([], pa.large_string())
+            )
         else:
             self.objects = col.to_numpy(dtype=object)
 
@@ -109,7 +112,7 @@ class _Cells:
         if self.arrow is not None:
             if not self.arrow.num_chunks:
                 return np.zeros(0, dtype=np.int64)
-            return np.concatenate([np.diff(_offsets(chunk)) for chunk in self.arrow.chunks])
+            return np.concatenate([np.diff(arrowtext.offsets(chunk)) for chunk in self.arrow.chunks])
         return np.fromiter(map(len, self.objects), dtype=np.int64, count=self.n)
 
     def form(self, kind: str) -> np.ndarray:
@@ -192,8 +195,8 @@ class _Cells:
             n = len(chunk)
             sel = np.flatnonzero(ok[start : start + n])
             if len(sel):
-                data = np.frombuffer(chunk.buffers()[2], dtype=np.uint8)
-                first = _offsets(chunk)[sel]
+                data = arrowtext.data(chunk)
+                first = arrowtext.offsets(chunk)[sel]
                 value = np.zeros(len(sel), dtype=np.int64)
                 for k in (0, 1, 2, 3, 5, 6, 8, 9):  # the digits around the two dashes
                     value = value * 10 + (data[first + k] - 48)
@@ -234,15 +237,6 @@ class _Cells:
 def _bools(arr: Any) -> np.ndarray:
     """An Arrow boolean result as a numpy mask (missing reads as False)."""
     return arr.fill_null(False).to_numpy(zero_copy_only=False)
-
-
-def _offsets(arr: Any) -> np.ndarray:
-    """The offsets of an Arrow (large_)string array, as a numpy view (``len + 1`` values)."""
-    import numpy as np
-    import pyarrow as pa
-
-    kind = np.int64 if pa.types.is_large_string(arr.type) else np.int32
-    return np.frombuffer(arr.buffers()[1], dtype=kind, count=arr.offset + len(arr) + 1)[arr.offset :]
 
 
 def _convert(field: Field, cells: _Cells) -> tuple[Any, np.ndarray, np.ndarray]:
