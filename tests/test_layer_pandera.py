@@ -221,3 +221,45 @@ def test_a_foreign_key_over_two_fields_compares_codes() -> None:
     schemas = {"parent": parent, "child": child}
     problems = check("child.csv", child, frames["child"], frames, schemas, [])
     assert [(p.row, p.column, p.code) for p in problems] == [(3, "a", "foreign-key"), (6, "a", "foreign-key")]
+
+
+def test_a_one_field_key_declared_unique_is_hashed_once_and_reported_under_both_codes() -> None:
+    """The key's column finds its repeats once; each repeated row is both a unique and a primary-key problem."""
+    import pandas as pd
+
+    from cartel_directive.checks.frames import check
+    from cartel_directive.tableschema import TableSchema
+
+    one = TableSchema(
+        "one",
+        {"fields": [{"name": "id", "type": "string", "constraints": {"unique": True}}], "primaryKey": ["id"]},
+    )
+    pair = TableSchema(
+        "pair",
+        {"fields": [{"name": "id", "type": "string"}, {"name": "n", "type": "integer"}], "primaryKey": ["id", "n"]},
+    )
+    assert build_schema(one, ["id"], {}, {})[0].unique is None  # no second, frame-level pass
+    assert build_schema(pair, ["id", "n"], {}, {})[0].unique == ["id", "n"]
+    ids = pd.array(["a", "b", "a", "c", "b"], "string")
+    got = sorted((p.row, p.column, p.code) for p in check("one.csv", one, pd.DataFrame({"id": ids}), {}, {}, []))
+    assert got == [(r, "id", c) for r in (2, 3, 4, 6) for c in ("constraint-unique", "primary-key")]
+    frame = pd.DataFrame({"id": ids, "n": pd.array([1, 1, 2, 1, 1], "Int64")})
+    got = sorted((p.row, p.column, p.code) for p in check("pair.csv", pair, frame, {}, {}, []))
+    assert got == [(3, "id", "primary-key"), (6, "id", "primary-key")]
+
+
+def test_a_text_column_is_checked_by_its_dtype() -> None:
+    """A text field's column passes as pandas' string dtype; another dtype fails at each cell pandera lists."""
+    import pandas as pd
+
+    from cartel_directive.checks.frames import check
+    from cartel_directive.tableschema import TableSchema
+
+    text = TableSchema("text", {"fields": [{"name": "t", "type": "string"}]})
+    strings = pd.DataFrame({"t": pd.array(["x", None, "y"], "string")})
+    assert check("text.csv", text, strings, {}, {}, []) == []
+    numbers = pd.DataFrame({"t": pd.array([1, None, 2], "Int64")})
+    assert [(p.row, p.column, p.code) for p in check("text.csv", text, numbers, {}, {}, [])] == [
+        (2, "t", "type-wrong"),
+        (4, "t", "type-wrong"),
+    ]

@@ -16,7 +16,7 @@ problems say where. The reader is stricter than ``csv.reader`` in one way, on pu
 a quote inside an unquoted cell (``ab"c``) is refused, because spreadsheets and other
 readers disagree about it.
 
-pandas and numpy only (the light install): no pyarrow.
+Needs only pandas and numpy (the light install); uses pyarrow's strings where it is installed.
 """
 
 from __future__ import annotations
@@ -416,6 +416,7 @@ def _cells(data: bytes, header: list[str], rows: int) -> pd.DataFrame:
     import pandas as pd
 
     width = len(header)
+    dtype = _text_dtype()
     if rows == 0:
         frame = pd.DataFrame({i: pd.Series([], dtype="str") for i in range(width)})
     else:
@@ -423,7 +424,7 @@ def _cells(data: bytes, header: list[str], rows: int) -> pd.DataFrame:
             io.BytesIO(data),
             header=0,  # the header record, replaced by the names
             names=list(range(width)),
-            dtype=_text_dtype(),
+            dtype=dtype,
             keep_default_na=False,
             na_filter=False,
             skip_blank_lines=False,
@@ -433,13 +434,32 @@ def _cells(data: bytes, header: list[str], rows: int) -> pd.DataFrame:
             escapechar=None,
             comment=None,
             encoding="utf-8",
-        ).astype(str)
+        )
+        if dtype is not str:
+            frame = _as_str(frame)
         if len(frame) != rows:  # pragma: no cover - the byte scan proved the shape
             raise AssertionError(f"parsed {len(frame)} rows where the scan found {rows}")
     frame.columns = pd.Index(header)
     if len(set(header)) != width:  # the header rule reports repeats; keep each name's first column
         frame = frame.loc[:, ~frame.columns.duplicated()]
     return frame
+
+
+def _as_str(frame: pd.DataFrame) -> pd.DataFrame:
+    """The parser's Arrow string columns as pandas' ``str`` dtype, wrapping the same buffers.
+
+    ``DataFrame.astype(str)`` gives the same columns but costs more than the parse itself
+    on a small file (it checks and re-wraps each column through the generic astype path).
+    """
+    import numpy as np
+    import pandas as pd
+    import pyarrow as pa
+
+    dtype = pd.StringDtype("pyarrow", na_value=np.nan)  # what ``str`` means with pyarrow installed
+    return pd.DataFrame(
+        {name: pd.arrays.ArrowStringArray(pa.array(col.array), dtype=dtype) for name, col in frame.items()},  # type: ignore[call-arg]
+        copy=False,
+    )
 
 
 def _text_dtype() -> str | type[str]:

@@ -21,8 +21,10 @@ validity bitmap, not a copy of the strings.
 from __future__ import annotations
 
 import re
+from functools import cached_property, lru_cache
 from typing import TYPE_CHECKING, Any
 
+from . import arrowtext
 from .boundary import show
 from .problems import Problem
 from .tableschema import Field, TableSchema
@@ -40,6 +42,8 @@ _FORMS = {
     "number": r"[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?",
     "date": r"[0-9]{4}-[0-9]{2}-[0-9]{2}",
 }
+#: the types whose values are not the cells' text
+_NOT_TEXT = ("integer", "number", "boolean", "date")
 #: an integer of at most this many digits always fits an int64
 _SAFE_DIGITS = 18
 #: the years a ``datetime64[ns]`` column holds whole
@@ -79,19 +83,28 @@ class _Cells:
         if isinstance(dtype, pd.StringDtype) and dtype.storage == "pyarrow":
             import pyarrow as pa
 
-            data = pa.array(col.array)  # the column's own buffers (pandas' __arrow_array__), never combined
-            self.arrow = data if isinstance(data, pa.ChunkedArray) else pa.chunked_array([data])
+            parts = arrowtext.chunks(col)  # the column's own buffers, never combined
+            self.arrow = (
+                pa.chunked_array(parts, type=parts[0].type) if parts else pa.chunked_array([], pa.large_string())
+            )
         else:
             self.objects = col.to_numpy(dtype=object)
+
+    def none(self) -> np.ndarray:
+        """A mask of no cells."""
+        import numpy as np
+
+        return np.zeros(self.n, dtype=bool)
 
     def empty(self) -> np.ndarray:
         """Which cells are empty (the reader gives ``""`` for an empty cell)."""
         import numpy as np
 
         if self.arrow is not None:
-            return self.lengths() == 0
+            return self.lengths == 0
         return np.asarray(self.objects == "", dtype=bool)
 
+    @cached_property
     def lengths(self) -> np.ndarray:
         """Each cell's length in bytes (Arrow) or characters (Python); used to bound digit counts."""
         import numpy as np
@@ -99,7 +112,7 @@ class _Cells:
         if self.arrow is not None:
             if not self.arrow.num_chunks:
                 return np.zeros(0, dtype=np.int64)
-            return np.concatenate([np.diff(_offsets(chunk)) for chunk in self.arrow.chunks])
+            return np.concatenate([np.diff(arrowtext.offsets(chunk)) for chunk in self.arrow.chunks])
         return np.fromiter(map(len, self.objects), dtype=np.int64, count=self.n)
 
     def form(self, kind: str) -> np.ndarray:
@@ -182,8 +195,8 @@ class _Cells:
             n = len(chunk)
             sel = np.flatnonzero(ok[start : start + n])
             if len(sel):
-                data = np.frombuffer(chunk.buffers()[2], dtype=np.uint8)
-                first = _offsets(chunk)[sel]
+                data = arrowtext.data(chunk)
+                first = arrowtext.offsets(chunk)[sel]
                 value = np.zeros(len(sel), dtype=np.int64)
                 for k in (0, 1, 2, 3, 5, 6, 8, 9):  # the digits around the two dashes
                     value = value * 10 + (data[first + k] - 48)
@@ -226,15 +239,6 @@ def _bools(arr: Any) -> np.ndarray:
     return arr.fill_null(False).to_numpy(zero_copy_only=False)
 
 
-def _offsets(arr: Any) -> np.ndarray:
-    """The offsets of an Arrow (large_)string array, as a numpy view (``len + 1`` values)."""
-    import numpy as np
-    import pyarrow as pa
-
-    kind = np.int64 if pa.types.is_large_string(arr.type) else np.int32
-    return np.frombuffer(arr.buffers()[1], dtype=kind, count=arr.offset + len(arr) + 1)[arr.offset :]
-
-
 def _convert(field: Field, cells: _Cells) -> tuple[Any, np.ndarray, np.ndarray]:
     """The typed column (a pandas array), a mask of cells not of the field's type, and a mask of cells out of range.
 
@@ -257,7 +261,7 @@ def _convert(field: Field, cells: _Cells) -> tuple[Any, np.ndarray, np.ndarray]:
     shaped = cells.form(kind) & ~empty
     range_bad = none.copy()
     if kind == "integer":
-        long = shaped & (cells.lengths() > _SAFE_DIGITS)  # a sign and 18 digits always fit
+        long = shaped & (cells.lengths > _SAFE_DIGITS)  # a sign and 18 digits always fit
         if long.any():
             idx = np.flatnonzero(long)
             fits = [-(2**63) <= int(v) < 2**63 for v in cells.col.iloc[idx].tolist()]
@@ -317,7 +321,11 @@ def convert_table(
             continue
         raw = frame[f.name]
         cells = _Cells(raw)
-        col, bad, out_of_range = _convert(f, cells)
+        categories = f.categories if categorical else None
+        if categories is not None and f.type not in _NOT_TEXT:  # coded straight from the cells below
+            col, bad, out_of_range = None, cells.none(), cells.none()
+        else:
+            col, bad, out_of_range = _convert(f, cells)
         for i in bad.nonzero()[0].tolist():
             problems.append(
                 Problem(file, i + 2, f.name, f"{show(raw.iat[i])} is not {TYPE_NAMES[f.type]}", LAYER, "type-error")
@@ -326,8 +334,7 @@ def convert_table(
             problems.append(
                 Problem(file, i + 2, f.name, f"{show(raw.iat[i])} {_RANGE_TEXT[f.type]}", LAYER, "type-range")
             )
-        categories = f.categories
-        if categorical and categories is not None:
+        if categories is not None:
             col, outside = _categorical(f, categories, cells, col)
             allowed = ", ".join(c.value for c in categories)
             for i in outside.nonzero()[0].tolist():
@@ -353,16 +360,33 @@ def _categorical(f: Field, categories: list[Any], cells: _Cells, col: Any) -> tu
     import numpy as np
     import pandas as pd
 
-    values = [c.value for c in categories]
-    if f.type in ("integer", "number", "boolean", "date"):
-        typed, _, _ = _convert(f, _Cells(pd.Series(values, dtype="str")))
-        index = pd.Index(pd.Series(typed).dropna().tolist())
-        codes = index.get_indexer(col)
+    values = tuple(c.value for c in categories)
+    dtype = _category_dtype(f.type, f.true_values, f.false_values, f.categories_ordered, values)
+    if f.type in _NOT_TEXT:
+        codes = dtype.categories.get_indexer(col)
         missing = pd.isna(col)
     else:  # text: the cells themselves are the values (an empty cell is missing)
-        index = pd.Index([v for v in values if v != ""])
-        codes = cells.codes(index.tolist())
+        codes = cells.codes(dtype.categories.tolist())
         missing = cells.empty()
     outside = (codes < 0) & ~np.asarray(missing, dtype=bool)
-    dtype = pd.CategoricalDtype(index, ordered=f.categories_ordered)  # pandas' default dtype for the values
     return pd.Categorical.from_codes(codes, dtype=dtype, validate=False), outside
+
+
+@lru_cache(maxsize=256)
+def _category_dtype(
+    kind: str, true_values: tuple[str, ...], false_values: tuple[str, ...], ordered: bool, values: tuple[str, ...]
+) -> pd.CategoricalDtype:
+    """A categorical dtype: the categories ``values`` typed as ``kind`` values, in their declared order.
+
+    Built once per distinct definition (a dtype is immutable, so tables may share it):
+    building it checks the categories, which costs more than coding a small column.
+    """
+    import pandas as pd
+
+    if kind in _NOT_TEXT:
+        f = Field("value", kind, "value", "", true_values=true_values, false_values=false_values)
+        typed, _, _ = _convert(f, _Cells(pd.Series(list(values), dtype="str")))
+        index = pd.Index(pd.Series(typed).dropna().tolist())
+    else:
+        index = pd.Index([v for v in values if v != ""])
+    return pd.CategoricalDtype(index, ordered=ordered)  # pandas' default dtype for the values

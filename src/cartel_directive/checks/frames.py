@@ -12,6 +12,7 @@ and pandera's failures are mapped to codes through its own reason codes
 from __future__ import annotations
 
 from collections.abc import Iterator
+from functools import cache
 from typing import TYPE_CHECKING, Any
 
 from ..boundary import show
@@ -147,7 +148,7 @@ def build_schema(
         if f.name not in present:
             continue
         columns[f.name] = pa.Column(
-            f.value_dtype(),
+            _text_dtype() if f.value_dtype() == "string" else f.value_dtype(),
             checks=_field_checks(f),
             nullable=not f.required,
             unique=bool(f.constraints.get("unique")),
@@ -181,16 +182,47 @@ def build_schema(
             frame_checks.append(check)
             frame_columns[id(check)] = fk.fields[0]
     pk = [c for c in schema.primary_key if c in present]
+    complete = bool(pk) and len(pk) == len(schema.primary_key)
     dfs = pa.DataFrameSchema(
         columns,
         checks=frame_checks,
-        unique=pk if len(pk) == len(schema.primary_key) and pk else None,
+        unique=pk if complete and _key_field(schema) is None else None,
         report_duplicates="all",
         name=schema.name,
         strict=False,
         ordered=False,
     )
     return dfs, frame_columns
+
+
+def _key_field(schema: TableSchema) -> str | None:
+    """The primary key's one field when that field is also declared unique, else None.
+
+    Its column's uniqueness check then finds the key's duplicates too: one pass over the
+    column instead of two (pandera's frame-level ``unique`` would hash it again).
+    """
+    pk = schema.primary_key
+    unique = [f.name for f in schema.fields if f.constraints.get("unique")]
+    return pk[0] if len(pk) == 1 and pk[0] in unique else None
+
+
+@cache
+def _text_dtype() -> Any:
+    """pandera's string dtype, answering for the whole column at once.
+
+    pandera's own ``STRING.check`` answers with one ``True`` per cell, which pandera then
+    filters, reshapes and formats into a message even when every cell passes (about 1 ms
+    a column whatever its length: most of this layer's time on the real package). This
+    subclass gives pandera's verdict on the dtype alone, as pandera itself does for a
+    schema; the typing step gives text columns pandas' ``string`` dtype, never ``object``.
+    """
+    from pandera.engines.pandas_engine import STRING
+
+    class Text(STRING):
+        def check(self, pandera_dtype: Any, data_container: Any = None) -> bool:
+            return bool(super().check(pandera_dtype))
+
+    return Text()  # type: ignore[call-arg]  # pandera's @immutable writes the __init__ mypy does not see
 
 
 def _multi_key(target: pd.DataFrame, reference: tuple[str, ...], fields: tuple[str, ...]):
@@ -256,6 +288,7 @@ def check(
     already = {(p.row, p.column) for p in type_errors}  # the typing step reported these cells
     out: list[Problem] = []
     pk = schema.primary_key
+    key_field = _key_field(schema)
     for err in errors:
         reason = err.reason_code
         check = err.check
@@ -270,7 +303,8 @@ def check(
             keep = index.notna().to_numpy()
             rows = [int(i) + 2 for i in index[keep].tolist()]
             values = cases["failure_case"][keep].tolist() if "failure_case" in cases.columns else [None] * len(rows)
-        if reason == Reason.DUPLICATES:  # the primary key (DataFrameSchema unique=...)
+        if reason == Reason.DUPLICATES or (reason == Reason.SERIES_CONTAINS_DUPLICATES and column == key_field):
+            # the primary key: by the frame's unique=..., or by its one unique field's column
             for dup in sorted({r for r in rows if r is not None}):
                 out.append(
                     Problem(
@@ -282,7 +316,8 @@ def check(
                         "primary-key",
                     )
                 )
-            continue
+            if reason == Reason.DUPLICATES:
+                continue
         frame_level = column is None or (check is not None and id(check) in frame_columns)
         for row, value in zip(rows, values, strict=True):
             if (row, column) in already:

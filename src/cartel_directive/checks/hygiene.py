@@ -14,6 +14,7 @@ import unicodedata
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
+from .. import arrowtext
 from ..boundary import show
 from ..problems import Problem
 from ..rules import Context, rule
@@ -140,23 +141,12 @@ def _utf8_columns(frame: pd.DataFrame) -> Iterator[tuple[str, list[tuple[int, np
     """Each column's text as UTF-8, without a copy where pandas keeps it in Arrow:
     (name, [(first row, value offsets, bytes) per Arrow chunk])."""
     import numpy as np
-    import pyarrow as pa
 
     for name in frame.columns:
-        values = frame[name].array
-        if hasattr(values, "__arrow_array__"):
-            arrow = values.__arrow_array__()
-        else:  # str without pyarrow storage, or object: converted once
-            arrow = pa.array(np.asarray(values, dtype=object), type=pa.large_string())
-        chunks = arrow.chunks if isinstance(arrow, pa.ChunkedArray) else [arrow]
         out, row = [], 0
-        for chunk in chunks:
+        for chunk in arrowtext.chunks(frame[name]):
             assert chunk.null_count == 0, "the reader gives every cell as text"
-            _, offsets_buffer, data_buffer = chunk.buffers()
-            width = np.int64 if pa.types.is_large_string(chunk.type) else np.int32
-            offsets = np.frombuffer(offsets_buffer, dtype=width)[chunk.offset : chunk.offset + len(chunk) + 1]
-            data = np.frombuffer(data_buffer, dtype=np.uint8) if data_buffer is not None else np.zeros(0, np.uint8)
-            out.append((row, offsets.astype(np.int64, copy=False), data))
+            out.append((row, arrowtext.offsets(chunk).astype(np.int64, copy=False), arrowtext.data(chunk)))
             row += len(chunk)
         yield name, out
 
