@@ -85,6 +85,7 @@ def rows(draw: st.DrawFn) -> tuple[str | None, str | None]:
     [1],
     [3],
 )
+@example([], [], [])
 @example(
     [("Ω", "\u2126"), ("\u2126", "\u2126"), ("a - b", "a — b"), (" b ", "a \t b\n"), ("b", None), (None, "b")], [], [2]
 )

@@ -6,6 +6,7 @@ import re
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
+from .. import arrowtext
 from ..boundary import show
 from ..dates import NAT, bounds_many, day
 from ..derivation import DerivationError, agrees, evaluate
@@ -283,16 +284,6 @@ def check_sources(file: str, frame: pd.DataFrame) -> Iterator[Problem]:
 PLAIN = ((0x0000, 0x02FF), (0x2002, 0x206F))
 
 
-def _utf8(texts: pa.Array) -> tuple[np.ndarray, np.ndarray]:
-    """The offsets (``len + 1`` of them) and the UTF-8 bytes of a string array, as numpy views."""
-    import numpy as np
-    import pyarrow as pa
-
-    texts = texts.cast(pa.large_string())
-    offsets = np.frombuffer(texts.buffers()[1], dtype=np.int64, count=texts.offset + len(texts) + 1)[texts.offset :]
-    return offsets, np.frombuffer(texts.buffers()[2] or b"", dtype=np.uint8)
-
-
 def plain(texts: pa.Array) -> np.ndarray:
     """For each text (none missing), whether all its characters are :data:`PLAIN`: then it is in NFC.
 
@@ -301,7 +292,7 @@ def plain(texts: pa.Array) -> np.ndarray:
     """
     import numpy as np
 
-    offsets, data = _utf8(texts)
+    offsets, data = arrowtext.offsets(texts), arrowtext.data(texts)
     high = offsets[0] + np.flatnonzero(data[offsets[0] : offsets[-1]] >= 0xCC)
     second = data[np.minimum(high + 1, len(data) - 1)]
     third = data[np.minimum(high + 2, len(data) - 1)]
@@ -321,8 +312,8 @@ def contains(texts: pa.Array, parts: pa.Array) -> np.ndarray:
     import numpy as np
     import pyarrow as pa
 
-    offsets, data = _utf8(texts)
-    blob = data[offsets[0] : offsets[-1]].tobytes()
+    offsets = arrowtext.offsets(texts)
+    blob = arrowtext.data(texts)[offsets[0] : offsets[-1]].tobytes()
     at = (offsets - offsets[0]).tolist()
     found = map(blob.find, parts.cast(pa.large_binary()).to_pylist(), at[:-1], at[1:])
     return np.fromiter(found, dtype=np.int64, count=len(texts)) >= 0
@@ -340,7 +331,8 @@ def check_quotes(file: str, frame: pd.DataFrame) -> Iterator[Problem]:
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    table = pa.Table.from_pandas(frame[["quote", "evidence"]], preserve_index=False)
+    empty = pa.array([], pa.large_string())
+    table = pa.table({c: pa.chunked_array(arrowtext.chunks(frame[c]) or [empty]) for c in ("quote", "evidence")})
     first = 0
     for batch in table.to_batches(max_chunksize=65_536):
         quote, evidence = batch.column(0), batch.column(1)
