@@ -39,6 +39,7 @@ def _field_checks(f: Field) -> list[pa.Check]:
                 _membership(_typed_values(f, allowed)),
                 name="constraint-enum",
                 error="is not one of the allowed values: " + ", ".join(allowed),
+                ignore_na=False,  # the check passes missing cells itself: no copy of the column without them
             )
         )
     if "pattern" in c:
@@ -171,6 +172,7 @@ def build_schema(
                     _membership(allowed),
                     name="foreign-key",
                     error=f"is not a {label} in {where} (dangling foreign key)",
+                    ignore_na=False,
                 )
             )
         else:
@@ -178,6 +180,7 @@ def build_schema(
                 _multi_key(target, fk.reference_fields, fk.fields),
                 name="foreign-key",
                 error=f"({', '.join(fk.fields)}) is not a ({label}) in {where} (dangling foreign key)",
+                ignore_na=False,  # a key missing in part passes (the check says so), without a frame-wide isna
             )
             frame_checks.append(check)
             frame_columns[id(check)] = fk.fields[0]
