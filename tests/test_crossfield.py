@@ -1,4 +1,4 @@
-"""Cross-field rules against their plain definitions: quote-not-in-evidence."""
+"""Cross-field rules against their plain definitions: quote-not-in-evidence, related-id-unknown."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import pyarrow as pa
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from cartel_directive.checks.crossfield import PLAIN, check_quotes, contains, plain
+from cartel_directive.checks.crossfield import PLAIN, check_quotes, check_related, contains, plain
 from cartel_directive.textfold import fold
 
 #: Letters, whitespace (U+2001 is a singleton whose NFC is U+2003), quote marks and dashes that
@@ -132,3 +132,34 @@ def test_plain_characters_keep_any_text_in_nfc() -> None:
             assert unicodedata.combining(c) == 0 and unicodedata.is_normalized("NFC", c), hex(cp)
             assert cp not in seconds, hex(cp)
     assert not unicodedata.is_normalized("NFC", "\u2001") and 0x0301 in seconds and 0x1161 in seconds
+
+
+ID = st.sampled_from(["ev-1", "ev-2", "stm-1", "stm-2", "src-1", "pair-1", "", " ev-1", "ev-1 ", "é"])
+
+
+@given(
+    st.dictionaries(
+        st.sampled_from(["sources", "events", "statements", "pairs"]), st.lists(st.none() | ID, max_size=6), min_size=1
+    ),
+    st.lists(st.none() | st.lists(ID, max_size=4).map(";".join), max_size=8),
+    st.booleans(),
+)
+@example({"events": ["ev-1", None], "sources": ["src-1"]}, ["ev-1;src-1", None, "", ";;ev-2", "ev-1"], True)
+def test_related_ids_are_unknown_exactly_where_no_single_key_of_another_table_has_them(
+    keys: dict[str, list[str | None]], related: list[str | None], arrow_backed: bool
+) -> None:
+    """Sources' keys and composite keys name nothing; empty pieces of a list are no ids."""
+    dtype = "string[pyarrow]" if arrow_backed else object
+    pks = {"sources": ["id"], "events": ["id"], "statements": ["id"], "pairs": ["id", "other"]}
+    frames = {n: pd.DataFrame({"id": pd.Series(v, dtype=dtype), "other": "x"}) for n, v in keys.items()}
+    frame = pd.DataFrame({"related_ids": pd.Series(related, dtype=dtype)}).set_axis(pd.RangeIndex(5, 5 + len(related)))
+    frames["discrepancies"] = frame
+    known = {k for n, v in keys.items() if n in ("events", "statements") for k in v if k is not None}
+    want = [
+        (i + 7, f"{rid!r} is not an id of any table")
+        for i, cell in enumerate(related)
+        for rid in (cell or "").split(";")
+        if rid and rid not in known
+    ]
+    found = [(p.row, p.message) for p in check_related("data/discrepancies.csv", frame, frames, pks)]
+    assert found == want

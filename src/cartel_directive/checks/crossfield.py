@@ -472,17 +472,18 @@ def check_related(
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    keys = [
-        arrow(df[pk[0]].dropna()).cast(pa.large_string())
-        for name, df in frames.items()
-        if name != "sources" and len(pk := pks.get(name, [])) == 1 and pk[0] in df.columns
-    ]
-    known = pa.concat_arrays(keys) if keys else pa.array([], pa.large_string())
     ids = pc.split_pattern(arrow(frame["related_ids"]).cast(pa.large_string()), ";")
     flat = pc.list_flatten(ids)
-    unknown = pc.and_(pc.not_equal(flat, ""), pc.invert(pc.is_in(flat, value_set=known)))
+    # The keys of each table are looked up among the few distinct ids named (a small hash
+    # set): no set of every key of every table is built.
+    named = pc.unique(flat)
+    found = np.zeros(len(named), dtype=bool)
+    for name, df in frames.items():
+        if name != "sources" and len(pk := pks.get(name, [])) == 1 and pk[0] in df.columns:
+            found[np.asarray(pc.index_in(arrow(df[pk[0]]).cast(pa.large_string()), value_set=named).drop_null())] = True
+    unknown = np.asarray(pc.not_equal(flat, ""), dtype=bool) & ~found[np.asarray(pc.index_in(flat, value_set=named))]
     rows = np.asarray(pc.list_parent_indices(ids))
-    bad = np.flatnonzero(np.asarray(unknown, dtype=bool))
+    bad = np.flatnonzero(unknown)
     for k, rid in zip(bad.tolist(), flat.take(pa.array(bad)).to_pylist(), strict=True):
         yield Problem(
             file,
