@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from cartel_directive.textfold import MOJIBAKE, FoldedText, repair
@@ -102,21 +102,41 @@ def test_without_archive_the_layer_says_it_did_not_run(gen, monkeypatch) -> None
     assert main(["validate", str(gen[0]), "--require-provenance"]) == 2  # a usage error, not invalid data
 
 
+@given(st.one_of(st.binary(max_size=40), st.text(max_size=40).map(lambda t: t.encode("utf-8"))))
+@example(b"a\xed\xa0\x80")  # a surrogate
+@example(b"\xc0\xaf")  # an overlong form
+@example(b"\xf4\x90\x80\x80")  # beyond U+10FFFF
+@example("é".encode()[:1])  # cut short
+def test_characters_is_pythons_utf8(data: bytes) -> None:
+    """Arrow's in-place UTF-8 check accepts exactly what Python decodes, and counts its characters."""
+    import pytest
+
+    from cartel_directive.checks.provenance import _characters
+
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        with pytest.raises(UnicodeDecodeError) as raised:
+            _characters(data)
+        assert str(raised.value) == str(exc)
+    else:
+        assert _characters(data) == len(text)
+
+
 @given(st.data())
-def test_bulk_comparison_is_the_definition(tmp_path_factory, data) -> None:
+def test_bulk_comparison_is_the_definition(data) -> None:
     """Excerpts at random offsets (negative, past the end, splitting damaged runs) are judged
-    exactly as :func:`textfold.matches` judges them one by one."""
+    exactly as :func:`textfold.matches` judges them one by one, however the files are batched
+    and the rows chunked; the excerpts of a file that cannot be compared are not checked."""
     import pandas as pd
 
-    from cartel_directive.checks.provenance import Archive, _Block, _matches
+    from cartel_directive.checks.provenance import _Block, _matches
     from cartel_directive.textfold import LATIN10_PROFILE, matches
     from strategies import damage
 
     clean = data.draw(st.text(alphabet=st.sampled_from([*"ab .\n", "é", "’", "“", "”", "ñ", "—"]), max_size=40))
-    folder = tmp_path_factory.mktemp("archive")
-    texts = {"a.txt": (damage(clean), LATIN10_PROFILE), "b.txt": (clean, None)}
-    for name, (text, _) in texts.items():
-        (folder / name).write_text(text, encoding="utf-8")
+    texts = {"a.txt": (damage(clean), LATIN10_PROFILE), "b.txt": (clean, None), "c.txt": (clean, None)}
+    readable = {"a.txt", "b.txt"} | ({"c.txt"} if data.draw(st.booleans()) else set())
     rows = []
     for _ in range(data.draw(st.integers(1, 12))):
         name = data.draw(st.sampled_from(sorted(texts)))
@@ -131,10 +151,13 @@ def test_bulk_comparison_is_the_definition(tmp_path_factory, data) -> None:
     frame = frame.astype(
         {"source_file": "string", "evidence": "string", "evidence_start": "Int64", "evidence_end": "Int64"}
     )
-    profiles = {name: profile for name, (_, profile) in texts.items()}
-    [(usable, ok)] = _matches(Archive(folder), [_Block("t", frame, tuple(frame.columns))], profiles)
+    names = data.draw(st.permutations(sorted(texts)))
+    given = [(t.encode("utf-8"), p, len(t)) if n in readable else None for n, (t, p) in ((n, texts[n]) for n in names)]
+    batch, chunk = data.draw(st.integers(1, 200)), data.draw(st.integers(1, 13))
+    [(usable, ok, where)] = _matches(names, given, [_Block("t", frame, tuple(frame.columns))], batch, chunk)
     for i, (name, excerpt, s, e) in enumerate(rows):
         text, profile = texts[name]
-        assert usable[i] == (excerpt is not None)
-        if excerpt is not None:
+        assert usable[i] == (excerpt is not None and name in readable)
+        if usable[i]:
             assert ok[i] == (e <= len(text) and matches(text, s, e, excerpt, profile)), (text, s, e, excerpt)
+            assert (i in where) == (not ok[i])

@@ -7,7 +7,17 @@ import unicodedata
 from hypothesis import given
 from hypothesis import strategies as st
 
-from cartel_directive.textfold import _FOLD, LATIN10_PROFILE, MOJIBAKE, FoldedText, fold, matches, repair
+from cartel_directive.textfold import (
+    _FOLD,
+    LATIN10_PROFILE,
+    MOJIBAKE,
+    FoldedText,
+    fold,
+    matches,
+    repair,
+    repair_pieces,
+    repair_runs,
+)
 from strategies import ACCENTED, WORDS, damage
 
 #: Text the damaged file could have held: letters, digits, lowercase accents, curly quotes, whitespace.
@@ -36,6 +46,21 @@ def test_repair_and_fold_are_deterministic_and_idempotent(text: str, profile: st
     assert fold(once) == once
     assert fold(repair(once, None)) == once
     assert repair(text, None) == text
+
+
+@given(st.one_of(CLEAN.map(damage), ANY))
+def test_repair_runs_is_repair_pieces_of_the_whole(text: str) -> None:
+    """The whole-file repair (parts found in the bytes, each distinct run repaired once) is the
+    piece-by-piece definition, and its part offsets map each ASCII stretch and run onto its repair."""
+    data, raw_at, fixed_at = repair_runs(text.encode("utf-8"), LATIN10_PROFILE)
+    fixed = data.decode("utf-8")
+    assert fixed == "".join(p for p, _, _ in repair_pieces(text, LATIN10_PROFILE))
+    assert raw_at[0] == fixed_at[0] == 0 and raw_at[-1] == len(text) and fixed_at[-1] == len(fixed)
+    assert len(raw_at) == len(fixed_at) and len(raw_at) % 2 == 0
+    for k in range(len(raw_at) - 1):
+        part = text[raw_at[k] : raw_at[k + 1]]
+        assert part.isascii() if k % 2 == 0 else part and not any(c.isascii() for c in part)
+        assert fixed[fixed_at[k] : fixed_at[k + 1]] == "".join(p for p, _, _ in repair_pieces(part, LATIN10_PROFILE))
 
 
 @given(CLEAN)

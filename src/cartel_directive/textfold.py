@@ -24,6 +24,10 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import numpy as np
 
 LATIN10_PROFILE = "utf8-as-latin10-c1-lost"
 DAMAGE_PROFILES = (LATIN10_PROFILE,)
@@ -94,35 +98,56 @@ def repair_pieces(raw: str, profile: str | None) -> list[tuple[str, int, int]]:
     return pieces
 
 
-#: splits text into [ASCII, non-ASCII run, ASCII, run, ..., ASCII]: the odd items are the runs
-_RUN_SPLIT = re.compile(r"([^\x00-\x7f]+)")
 _RUNS: dict[tuple[str, str], str] = {}
 
 
-def repair_parts(raw: str, profile: str) -> tuple[list[str], list[str]]:
-    """``raw`` split into ASCII stretches and non-ASCII runs, and the repaired reading of each part.
+def _repair_run(run: str, profile: str) -> str:
+    """The repaired reading of one run of non-ASCII characters (remembered: texts repeat their runs)."""
+    hit = _RUNS.get((run, profile))
+    if hit is None:
+        hit = _RUNS[(run, profile)] = "".join(p for p, _, _ in repair_pieces(run, profile))
+    return hit
 
-    A repaired sequence never spans an ASCII character (lead and continuation
-    characters are all non-ASCII), so each run is repaired on its own (and remembered):
-    the repaired parts joined are :func:`repair_pieces` of the whole.
+
+def repair_runs(raw: bytes, profile: str) -> tuple[bytes, np.ndarray, np.ndarray]:
+    """The repaired reading of the UTF-8 text ``raw``, as UTF-8, and where its parts are.
+
+    ``raw`` is split into ASCII stretches and runs of non-ASCII characters (the odd
+    parts; the first and last parts are ASCII, maybe empty). A repaired sequence never
+    spans an ASCII character (lead and continuation characters are all non-ASCII), so
+    each run is repaired on its own, and each distinct run once: the repaired parts
+    joined are :func:`repair_pieces` of the whole. The parts are found in the bytes
+    (a non-ASCII character is all bytes of 0x80 and more) and joined again by Arrow:
+    no Python string of the text is made. Returns the repaired bytes and the character
+    offsets where the parts begin (and the last ends) in ``raw`` and in the repair.
     """
     if profile != LATIN10_PROFILE:
         raise UnknownDamageProfile(f"unknown damage profile {profile!r}; known: {', '.join(DAMAGE_PROFILES)}")
-    parts = _RUN_SPLIT.split(raw)
-    fixed = parts.copy()
-    for k in range(1, len(parts), 2):
-        hit = _RUNS.get((parts[k], profile))
-        if hit is None:
-            hit = _RUNS[(parts[k], profile)] = "".join(p for p, _, _ in repair_pieces(parts[k], profile))
-        fixed[k] = hit
-    return parts, fixed
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    high = np.zeros(len(raw) + 2, dtype=np.int8)
+    high[1:-1] = np.frombuffer(raw, dtype=np.uint8) >= 0x80
+    edges = np.flatnonzero(np.diff(high))  # where a run starts, then where it ends, and so on
+    bounds = np.concatenate(([0], edges, [len(raw)])).astype(np.int64)
+    parts = pa.Array.from_buffers(pa.large_string(), len(bounds) - 1, [None, pa.py_buffer(bounds), pa.py_buffer(raw)])
+    runs = pc.dictionary_encode(parts.take(np.arange(1, len(parts), 2)))
+    fixed = pa.array([_repair_run(r, profile) for r in runs.dictionary.to_pylist()], pa.large_string())
+    index = np.arange(len(parts))
+    index[1::2] = len(parts) + runs.indices.to_numpy()
+    whole = pa.concat_arrays([parts, fixed]).take(index)
+    at = np.frombuffer(whole.buffers()[1], dtype=np.int64)[whole.offset : whole.offset + len(whole) + 1]
+    data = whole.buffers()[2].to_pybytes()[at[0] : at[-1]] if len(whole.buffers()) > 2 and whole.buffers()[2] else b""
+    raw_at, fixed_at = (np.concatenate(([0], np.cumsum(pc.utf8_length(x).to_numpy()))) for x in (parts, whole))
+    return data, raw_at, fixed_at
 
 
 def repair(raw: str, profile: str | None) -> str:
     """The repaired reading of ``raw`` under a damage profile (identity without one)."""
     if not profile:
         return raw
-    return "".join(repair_parts(raw, profile)[1])
+    return repair_runs(raw.encode("utf-8"), profile)[0].decode("utf-8")
 
 
 _FOLD_ONLY = {k: v for k, v in _FOLD.items() if chr(k) != v}
