@@ -129,6 +129,7 @@ def test_bulk_comparison_is_the_definition(data) -> None:
     exactly as :func:`textfold.matches` judges them one by one, however the files are batched
     and the rows chunked; the excerpts of a file that cannot be compared are not checked."""
     import pandas as pd
+    import pyarrow as pa
 
     from cartel_directive.checks.provenance import _Block, _matches
     from cartel_directive.textfold import LATIN10_PROFILE, matches
@@ -151,6 +152,12 @@ def test_bulk_comparison_is_the_definition(data) -> None:
     frame = frame.astype(
         {"source_file": "string", "evidence": "string", "evidence_start": "Int64", "evidence_end": "Int64"}
     )
+    cut = data.draw(st.integers(0, len(rows)))  # the excerpts in two Arrow chunks, as the reader may give them
+    chunks = [
+        pa.array([r[1] for r in rows[:cut]], pa.large_string()),
+        pa.array([r[1] for r in rows[cut:]], pa.large_string()),
+    ]
+    frame["evidence"] = pd.Series(pd.arrays.ArrowStringArray(pa.chunked_array(chunks)), index=frame.index)
     names = data.draw(st.permutations(sorted(texts)))
     given = [(t.encode("utf-8"), p, len(t)) if n in readable else None for n, (t, p) in ((n, texts[n]) for n in names)]
     batch, chunk = data.draw(st.integers(1, 200)), data.draw(st.integers(1, 13))

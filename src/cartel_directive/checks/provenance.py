@@ -376,13 +376,19 @@ class _Rows:
 
         self.block, self.code, self.order, self.bounds = block, code, order, bounds
         excerpts = pa.array(block.frame[block.cols[1]], from_pandas=True)  # zero-copy for Arrow-backed strings
-        if isinstance(excerpts, pa.ChunkedArray):
-            excerpts = excerpts.combine_chunks()
-        self.excerpts: pa.Array = excerpts
-        #: the excerpts as Arrow string views (16 bytes a row, pointing into their column's text)
-        views = excerpts.cast(pa.string_view())
-        self.views = np.frombuffer(views.buffers()[1], dtype="V16")[views.offset : views.offset + len(views)]
-        self.data = views.buffers()[2:]
+        self.excerpts = excerpts
+        #: the excerpts as Arrow string views (16 bytes a row) pointing into the column's own
+        #: text, chunk by chunk (the text is never copied)
+        chunks = excerpts.chunks if isinstance(excerpts, pa.ChunkedArray) else [excerpts]
+        views: list[np.ndarray] = []
+        self.data: list[pa.Buffer] = []
+        for chunk in chunks:
+            sv = chunk.cast(pa.string_view())
+            v = np.frombuffer(sv.buffers()[1], dtype=np.int32).reshape(-1, 4)[sv.offset : sv.offset + len(sv)].copy()
+            v[v[:, 0] > 12, 2] += len(self.data)  # a long view's buffer: this chunk's, among all of them
+            views.append(v)
+            self.data += sv.buffers()[2:]
+        self.views = np.concatenate(views).view("V16").ravel() if views else np.zeros(0, dtype="V16")
         self.chars = np.asarray(pc.utf8_length(excerpts).fill_null(0).to_numpy(zero_copy_only=False))
         self.usable = np.zeros(len(code), dtype=bool)
         self.ok = np.zeros(len(code), dtype=bool)
