@@ -161,14 +161,15 @@ def _bodies(sources: pd.DataFrame | None) -> dict[str, tuple[int, int, list[tupl
     return bodies
 
 
-def check_evidence_ranges(name: str, file: str, frame: pd.DataFrame, sources: pd.DataFrame | None) -> Iterator[Problem]:
-    """Offsets are ordered, lie inside the source's article body and avoid non-article spans.
+def check_evidence_ranges(
+    name: str, file: str, frame: pd.DataFrame, bodies: dict[str, tuple[int, int, list[tuple[int, int]]]]
+) -> Iterator[Problem]:
+    """Offsets are ordered, lie inside the source's article body (:func:`_bodies`) and avoid non-article spans.
 
     Each condition is computed for whole columns; only the failing rows are worded.
     """
     import numpy as np
 
-    bodies = _bodies(sources)
     names = list(bodies)
     body = np.array([[bodies[n][0], bodies[n][1]] for n in names] or [[0, 0]], dtype=np.int64)
     most = max((len(b[2]) for b in bodies.values()), default=0)
@@ -390,7 +391,9 @@ def check_statistics(file: str, frame: pd.DataFrame, raw: pd.DataFrame) -> Itera
         values = {
             sid: (None if v is None else float(v)) for sid, v in zip(ids, numbers, strict=True) if sid is not None
         }
-    for i in np.flatnonzero(check).tolist():
+    at = np.flatnonzero(check)
+    formulas, written_values = frame["derivation"].iloc[at].tolist(), raw["value"].iloc[at].tolist()
+    for i, formula_text, written_value in zip(at.tolist(), formulas, written_values, strict=True):
         row = int(frame.index[i]) + 2
         if flag_off[i]:
             yield Problem(
@@ -422,8 +425,7 @@ def check_statistics(file: str, frame: pd.DataFrame, raw: pd.DataFrame) -> Itera
             )
         if not (derived[i] and formula[i]):
             continue
-        text = str(frame["derivation"].iat[i])
-        written = str(raw["value"].iat[i])
+        text, written = str(formula_text), str(written_value)
         try:
             result = evaluate(text, values)
         except DerivationError as exc:
@@ -446,7 +448,7 @@ def check_occurrences(file: str, frame: pd.DataFrame) -> Iterator[Problem]:
         return
     seen: dict[tuple[str, str], int] = {}
     repeated = frame.duplicated(["occurrence_id", "source_file"], keep=False).to_numpy()
-    for row, occ, sf in _rows(frame[repeated], "occurrence_id", "source_file"):
+    for row, occ, sf in _rows(frame.loc[repeated, ["occurrence_id", "source_file"]], "occurrence_id", "source_file"):
         if occ is None or sf is None:
             continue
         if (occ, sf) in seen:
@@ -518,9 +520,9 @@ def dates(ctx: Context) -> Iterator[Problem]:
 )
 def evidence_ranges(ctx: Context) -> Iterator[Problem]:
     """Evidence offsets are ordered, inside the source's article body, outside non-article spans."""
-    sources = ctx.typed.get("sources")
+    bodies = _bodies(ctx.typed.get("sources"))
     for name, frame in ctx.typed.items():
-        yield from check_evidence_ranges(name, ctx.files[name], frame, sources)
+        yield from check_evidence_ranges(name, ctx.files[name], frame, bodies)
 
 
 @rule("content-range-order", LAYER, "non-article-span-invalid", "outlet-basis-mismatch")
