@@ -311,6 +311,12 @@ def quote_not_in_evidence(ws: Workspace, rng: random.Random) -> Located:
     return _loc(ws, t, ws.set_cell(t, i, col, "Words nobody spoke here"), col)
 
 
+def source_words_not_in_evidence(ws: Workspace, rng: random.Random) -> Located:
+    """A figure's words (value_text) that its excerpt does not hold."""
+    t, i, col = _pick(rng, ws.cells(lambda t, c, v, f: t == "statistics" and c == "value_text"))
+    return _loc(ws, t, ws.set_cell(t, i, col, "nine thousand nine hundred and ninety"), col)
+
+
 def _dated(ws: Workspace) -> list[tuple[str, int, str]]:
     """Rows with an EDTF value holding a four-digit year and both bounds (no open interval)."""
     out = []
@@ -626,6 +632,13 @@ def _registry() -> list[Mutation]:
             False,
             "a quote not inside its evidence",
             frozenset({"quote-not-in-evidence"}),
+        ),
+        Mutation(
+            "source_words_not_in_evidence",
+            source_words_not_in_evidence,
+            False,
+            "a figure's words not inside its evidence",
+            frozenset({"source-words-not-in-evidence"}),
         ),
         Mutation(
             "date_start_after_end",

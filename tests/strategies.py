@@ -25,6 +25,7 @@ import hashlib
 import io
 import json
 import random
+import re
 import shutil
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -618,7 +619,22 @@ def package_spec(c: Chooser) -> PackageSpec:
         }
         for k in range(c.integer(0, 2))
     ]
+    _source_words(t)
     return spec
+
+
+def _source_words(t: dict[str, list[dict[str, str]]]) -> None:
+    """The source's words the rules require inside the excerpt (source-words-not-in-evidence):
+    a stated date's words are dropped where the excerpt lacks them; a figure's words that
+    the excerpt lacks become the figure as its sentence writes it, or the excerpt's first word."""
+    for table, prefix in (("events", "date"), ("statements", "date"), ("statistics", "period")):
+        for r in t[table]:
+            if r[f"{prefix}_basis"] == "stated" and r[f"{prefix}_text"] and r[f"{prefix}_text"] not in r["evidence"]:
+                r[f"{prefix}_text"] = ""
+    for r in t["statistics"]:
+        if r["value_text"] and r["value_text"] not in r["evidence"]:
+            shown = re.search(r"[0-9][0-9,]*[0-9]|[0-9]", r["evidence"])
+            r["value_text"] = shown.group(0) if shown else r["evidence"].split()[0]
 
 
 @st.composite

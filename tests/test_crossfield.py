@@ -1,4 +1,5 @@
-"""Cross-field rules against their plain definitions: quote-not-in-evidence, related-id-unknown."""
+"""Cross-field rules against their plain definitions: quote-not-in-evidence, source-words-not-in-evidence,
+related-id-unknown."""
 
 from __future__ import annotations
 
@@ -11,7 +12,15 @@ import pyarrow as pa
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from cartel_directive.checks.crossfield import PLAIN, check_quotes, check_related, contains, plain
+from cartel_directive.checks.crossfield import (
+    PLAIN,
+    SOURCE_WORDS,
+    check_quotes,
+    check_related,
+    check_source_words,
+    contains,
+    plain,
+)
 from cartel_directive.textfold import fold
 
 #: Letters, whitespace (U+2001 is a singleton whose NFC is U+2003), quote marks and dashes that
@@ -163,3 +172,28 @@ def test_related_ids_are_unknown_exactly_where_no_single_key_of_another_table_ha
     ]
     found = [(p.row, p.message) for p in check_related("data/discrepancies.csv", frame, frames, pks)]
     assert found == want
+
+
+@given(st.lists(st.tuples(rows(), st.sampled_from(["stated", "inferred", None])), max_size=30), st.integers(0, 40))
+@example([(("on Friday", "She said on Friday."), "stated"), (("on Friday", "She said."), "inferred")], 1)
+@example([(("on Friday", "She said."), "stated"), (("in June", None), "stated"), ((None, "x"), "stated")], 0)
+def test_source_words_fail_exactly_where_stated_words_are_not_in_the_folded_evidence(
+    drawn: list[tuple[tuple[str | None, str | None], str | None]], cut: int
+) -> None:
+    """date_text is checked only where date_basis is stated; value_text always (the same folding as quotes)."""
+    words, excerpts, basis = [w for (w, _), _ in drawn], [e for (_, e), _ in drawn], [b for _, b in drawn]
+    outside = [w is not None and e is not None and fold(w) not in fold(e) for w, e in zip(words, excerpts, strict=True)]
+    frame = pd.DataFrame(
+        {
+            "date_text": _chunked(words, [cut]),
+            "value_text": _chunked(words, []),
+            "evidence": _chunked(excerpts, [cut + 1]),
+            "date_basis": pd.Series(basis, dtype="string"),
+        }
+    )
+    found = [(p.row, p.column, p.code) for p in check_source_words("data/x.csv", frame, SOURCE_WORDS["statistics"])]
+    assert {c for _, c, _ in found} <= {"value_text"}  # statistics name period_text, absent here: skipped
+    assert found == [(i + 2, "value_text", "source-words-not-in-evidence") for i, o in enumerate(outside) if o]
+    found = [(p.row, p.column, p.code) for p in check_source_words("data/x.csv", frame, SOURCE_WORDS["events"])]
+    want = [i + 2 for i, (o, b) in enumerate(zip(outside, basis, strict=True)) if o and b == "stated"]
+    assert found == [(row, "date_text", "source-words-not-in-evidence") for row in want]

@@ -276,6 +276,23 @@ def _ev(sources: list[Source], rnd: random.Random, src: Source | None = None) ->
     return [src.name, text, str(s), str(e)]
 
 
+def _source_words(rows: dict[str, list[list[str]]], schemas: dict[str, dict]) -> None:
+    """Keep the source's words where the rules require them inside the excerpt
+    (source-words-not-in-evidence): a stated date's words, drawn at random above, are dropped
+    where the excerpt lacks them; a figure's words are the excerpt's first word."""
+    for table, prefix in (("events", "date"), ("statements", "date"), ("statistics", "period")):
+        header = [f["name"] for f in schemas[table]["fields"]]
+        text, basis, ev = (header.index(c) for c in (f"{prefix}_text", f"{prefix}_basis", "evidence"))
+        for r in rows[table]:
+            if r[basis] == "stated" and r[text] and r[text] not in r[ev]:
+                r[text] = ""
+    header = [f["name"] for f in schemas["statistics"]["fields"]]
+    words, ev = header.index("value_text"), header.index("evidence")
+    for r in rows["statistics"]:
+        if r[words] and r[words] not in r[ev]:
+            r[words] = r[ev].split()[0]
+
+
 def _quote(evidence: str, rnd: random.Random) -> str:
     words = evidence.split()
     a = rnd.randrange(len(words))
@@ -423,7 +440,7 @@ def generate(out: Path, n: int, seed: int = 7) -> dict[str, int]:
         col = STAT_COLUMNS
         r[col["derivation"]] = f"({b} - {a}) / {a} * 100"
         r[col["baseline_stat_id"]] = a
-        r[col["value"]] = r[col["value_text"]] = f"{evaluate(r[col['derivation']], values):.2f}"
+        r[col["value"]] = f"{evaluate(r[col['derivation']], values):.2f}"  # computed: no words of the source
     rows["statistics"] = stat_rows
 
     all_ids = [r[0] for r in st_rows[:50]] + [r[0] for r in ev_rows[:50]] + actor_ids[:50]
@@ -455,6 +472,7 @@ def generate(out: Path, n: int, seed: int = 7) -> dict[str, int]:
         for i in range(min(n, size["discrepancies"]))
     ]
 
+    _source_words(rows, schemas)
     descriptor = json.loads((REPO / "datapackage.json").read_text(encoding="utf-8"))
     descriptor["name"] = descriptor["id"] = "cartel-directive-synthetic"
     descriptor["title"] = f"Synthetic cartel-directive package, {n} statement rows (benchmarks only)"

@@ -321,44 +321,84 @@ def contains(texts: pa.Array, parts: pa.Array) -> np.ndarray:
 
 
 def check_quotes(file: str, frame: pd.DataFrame) -> Iterator[Problem]:
-    """A quote lies inside its evidence after both are folded (:func:`fold_many`).
+    """A quote lies inside its evidence after both are folded (:func:`fold_many`)."""
+    if _has(frame, "quote", "evidence"):
+        yield from check_inside_evidence(
+            file,
+            frame,
+            "quote",
+            "is not inside evidence (the quote must be the speaker's words as they stand in the excerpt)",
+            "quote-not-in-evidence",
+        )
+
+
+def check_inside_evidence(
+    file: str, frame: pd.DataFrame, column: str, message: str, code: str, where: np.ndarray | None = None
+) -> Iterator[Problem]:
+    """Each cell of ``column`` (in the rows ``where``, default all) lies inside the row's evidence after both are folded.
 
     Whole columns, a batch of rows at a time (zero-copy slices of the Arrow columns, so the
-    texts of the rows folded here never exist for a whole column at once).
+    texts of the rows folded here never exist for a whole column at once). A missing cell
+    (either side) is not checked.
     """
-    if not _has(frame, "quote", "evidence"):
-        return
     import numpy as np
     import pyarrow as pa
     import pyarrow.compute as pc
 
     empty = pa.array([], pa.large_string())
-    table = pa.table({c: pa.chunked_array(arrowtext.chunks(frame[c]) or [empty]) for c in ("quote", "evidence")})
+    table = pa.table({c: pa.chunked_array(arrowtext.chunks(frame[c]) or [empty]) for c in (column, "evidence")})
     first = 0
     for batch in table.to_batches(max_chunksize=65_536):
-        quote, evidence = batch.column(0), batch.column(1)
-        both = np.asarray(pc.and_(quote.is_valid(), evidence.is_valid()), dtype=bool)
+        part, evidence = batch.column(0), batch.column(1)
+        both = np.asarray(pc.and_(part.is_valid(), evidence.is_valid()), dtype=bool)
+        if where is not None:
+            both &= where[first : first + batch.num_rows]
         rows, first = first + np.flatnonzero(both), first + batch.num_rows
         if len(rows) < len(both):
-            quote, evidence = quote.filter(pa.array(both)), evidence.filter(pa.array(both))
-        # A quote inside the evidence as they stand, both in NFC, is inside it after folding
+            part, evidence = part.filter(pa.array(both)), evidence.filter(pa.array(both))
+        # A part inside the evidence as they stand, both in NFC, is inside it after folding
         # too: folding then maps characters one by one (no mapping makes or removes
-        # whitespace), collapses whole runs of whitespace (a run inside the quote is a whole
+        # whitespace), collapses whole runs of whitespace (a run inside the part is a whole
         # run of the evidence) and trims the ends. Plain evidence is in NFC, and so is a
-        # quote inside it (its characters are plain too). Only the other rows are folded.
-        rest = np.flatnonzero(~(contains(evidence, quote) & plain(evidence)))
-        folded_q = fold_many(quote.take(rest).to_pylist())
+        # part inside it (its characters are plain too). Only the other rows are folded.
+        rest = np.flatnonzero(~(contains(evidence, part) & plain(evidence)))
+        folded_p = fold_many(part.take(rest).to_pylist())
         folded_e = fold_many(evidence.take(rest).to_pylist())
-        for k, q, e in zip(rest.tolist(), folded_q, folded_e, strict=True):
+        for k, q, e in zip(rest.tolist(), folded_p, folded_e, strict=True):
             if q not in e:
-                yield Problem(
-                    file,
-                    int(frame.index[rows[k]]) + 2,
-                    "quote",
-                    "is not inside evidence (the quote must be the speaker's words as they stand in the excerpt)",
-                    LAYER,
-                    "quote-not-in-evidence",
-                )
+                yield Problem(file, int(frame.index[rows[k]]) + 2, column, message, LAYER, code)
+
+
+#: The source's own words outside quote and evidence, per table: (column, the basis column that
+#: must say ``stated`` for the words to be required inside the excerpt, or None: always).
+SOURCE_WORDS: dict[str, list[tuple[str, str | None]]] = {
+    "events": [("date_text", "date_basis")],
+    "statements": [("date_text", "date_basis")],
+    "statistics": [("value_text", None), ("period_text", "period_basis")],
+}
+
+
+def check_source_words(file: str, frame: pd.DataFrame, columns: list[tuple[str, str | None]]) -> Iterator[Problem]:
+    """The source's words for a value, or for a date the source states, lie inside the row's excerpt."""
+
+    for column, basis in columns:
+        if not _has(frame, column, "evidence") or (basis is not None and basis not in frame.columns):
+            continue
+        where = None if basis is None else (frame[basis] == "stated").fillna(False).to_numpy(dtype=bool)
+        if basis is None:
+            message = (
+                f"is not inside evidence ({column} is the figure as the source writes it: the excerpt must hold it)"
+            )
+        else:
+            message = f"is not inside evidence ({basis} is stated, so {column}, the source's words for it, must be in the excerpt)"
+        yield from check_inside_evidence(
+            file,
+            frame,
+            column,
+            message,
+            "source-words-not-in-evidence",
+            where,
+        )
 
 
 def check_statistics(file: str, frame: pd.DataFrame, raw: pd.DataFrame) -> Iterator[Problem]:
@@ -537,6 +577,14 @@ def quotes(ctx: Context) -> Iterator[Problem]:
     """A statement's quote lies inside its evidence (after folding)."""
     if "statements" in ctx.typed:
         yield from check_quotes(ctx.files["statements"], ctx.typed["statements"])
+
+
+@rule("source-words-not-in-evidence", LAYER)
+def source_words(ctx: Context) -> Iterator[Problem]:
+    """A figure's words, and a stated date's words, lie inside the row's evidence (after folding)."""
+    for name, columns in SOURCE_WORDS.items():
+        if name in ctx.typed:
+            yield from check_source_words(ctx.files[name], ctx.typed[name], columns)
 
 
 @rule(
