@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
+from unicodedata import is_normalized
 
 from .. import arrowtext
 from ..boundary import show
@@ -360,8 +361,14 @@ def check_inside_evidence(
         # too: folding then maps characters one by one (no mapping makes or removes
         # whitespace), collapses whole runs of whitespace (a run inside the part is a whole
         # run of the evidence) and trims the ends. Plain evidence is in NFC, and so is a
-        # part inside it (its characters are plain too). Only the other rows are folded.
-        rest = np.flatnonzero(~(contains(evidence, part) & plain(evidence)))
+        # part inside it (its characters are plain too); other texts are asked one by one
+        # (cheaper than folding them). Only the rows left are folded.
+        inside = contains(evidence, part)
+        sure = inside & plain(evidence)
+        ask = np.flatnonzero(inside & ~sure)
+        pairs = zip(part.take(ask).to_pylist(), evidence.take(ask).to_pylist(), strict=True)
+        sure[ask] = [is_normalized("NFC", e) and is_normalized("NFC", p) for p, e in pairs]
+        rest = np.flatnonzero(~sure)
         folded_p = fold_many(part.take(rest).to_pylist())
         folded_e = fold_many(evidence.take(rest).to_pylist())
         for k, q, e in zip(rest.tolist(), folded_p, folded_e, strict=True):
