@@ -117,7 +117,20 @@ def test_unknown_profile_is_an_error() -> None:
         repair("x", "latin1-twice")
 
 
-@given(st.lists(ANY, max_size=6))
+def test_whitespace_is_pythons() -> None:
+    import sys
+
+    from cartel_directive.textfold import _WHITESPACE
+
+    assert "".join(c for c in map(chr, range(sys.maxunicode + 1)) if c.isspace()) == _WHITESPACE
+
+
+SPACY = st.text(
+    alphabet=st.sampled_from(["a", "é", "’", "\x00", "\x01", *"\t\n\x0b\x1c \x85\xa0\u2003\u3000"]), max_size=30
+)
+
+
+@given(st.lists(st.one_of(ANY, SPACY), max_size=6))
 def test_fold_many_is_fold_of_each(texts: list[str]) -> None:
     from cartel_directive.textfold import fold_many
 

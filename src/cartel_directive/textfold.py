@@ -150,6 +150,11 @@ def repair(raw: str, profile: str | None) -> str:
     return repair_runs(raw.encode("utf-8"), profile)[0].decode("utf-8")
 
 
+#: the characters ``str.isspace`` calls whitespace (which ``str.split()`` splits on)
+_WHITESPACE = (
+    "\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005"
+    "\u2006\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000"
+)
 _FOLD_ONLY = {k: v for k, v in _FOLD.items() if chr(k) != v}
 #: NFC-inert characters, neither whitespace nor folded: texts joined by one of them fold independently
 _SEPARATORS = "\x00\x01\x02\x03\x04\x05\x06\x07\x08\x0e\x0f\x10\x11\x12\x13\x14\x15\x16\x17\x18\x19\x1a\x1b\x7f"
@@ -169,18 +174,23 @@ def fold_many(texts: list[str]) -> list[str]:
     sep = ""
     if len(texts) > 1:
         plain = "".join(texts)
-        free = [c for c in _SEPARATORS if c not in plain]
-        if not free:  # every separator occurs in the texts: fold them one by one
+        free = next((c for c in _SEPARATORS if c not in plain), None)
+        if free is None:  # every separator occurs in the texts: fold them one by one
             return [fold_many([t])[0] for t in texts]
-        sep = free[0]
+        sep = free
     joined = unicodedata.normalize("NFC", sep.join(texts))
     for code, to in _FOLD_ONLY.items():  # no replacement holds a folded character: order is free
         ch = chr(code)
         if ch in joined:
             joined = joined.replace(ch, to)
-    # str.split() splits on the whitespace of \s; the separators are not whitespace
-    joined = " ".join(joined.split())
-    return [t.strip() for t in joined.split(sep)] if sep else [joined]
+    # each whitespace run becomes one space (what " ".join(text.split()) does, without a list
+    # of every word); the separators are not whitespace
+    for ch in _WHITESPACE:
+        if ch != " " and ch in joined:
+            joined = joined.replace(ch, " ")
+    while "  " in joined:
+        joined = joined.replace("  ", " ")
+    return [t.strip(" ") for t in joined.split(sep)] if sep else [joined.strip(" ")]
 
 
 @dataclass(frozen=True)
