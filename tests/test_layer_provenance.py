@@ -95,7 +95,7 @@ def test_without_archive_the_layer_says_it_did_not_run(gen, monkeypatch) -> None
     report = validate(gen[0])
     assert "provenance" in report.skipped and "provenance" not in report.ran
     out = run_cli(gen[0], gen[1] / "nowhere")
-    assert out.code == 1 and any(ln.code == "archive-folder-missing" for ln in out.lines)
+    assert out.code == 2 and any(ln.code == "archive-folder-missing" for ln in out.lines)  # usage, not data
     from cartel_directive.cli import main
 
     os.environ.pop("CARTEL_DIRECTIVE_SOURCES", None)

@@ -41,7 +41,8 @@ def _package(args: argparse.Namespace) -> Path:
 
 
 def _validate(args: argparse.Namespace) -> int:
-    """Exit 0: valid; 1: invalid data; 2: usage or I/O error (no package, unreadable file)."""
+    """Exit 0: valid; 1: invalid data; 2: usage or I/O error (no package, unreadable file, an
+    archive folder that does not exist: the report still names it, code ``archive-folder-missing``)."""
     import json
 
     from .extras import require
@@ -64,6 +65,8 @@ def _validate(args: argparse.Namespace) -> int:
     if args.require_provenance and "provenance" not in report.ran:
         print("error: the provenance layer did not run (--require-provenance)", file=sys.stderr)
         return 2
+    if "archive-folder-missing" in report.codes():
+        return 2  # the folder the user named (or configured) is not there: not a verdict on the data
     return 0 if report.ok else 1
 
 
