@@ -331,9 +331,10 @@ def _matches(
     """For each block: (rows whose excerpt is checked, rows whose excerpt matches, where each failing excerpt occurs).
 
     ``texts`` gives, for each of ``names`` in turn, the archived file's bytes, damage
-    profile and number of characters (None: its excerpts are not checked). An excerpt matches when it equals the
-    archived text at its offsets (Python slicing, ``end`` at most the text's length),
-    both repaired and folded (:func:`~cartel_directive.textfold.matches`).
+    profile and number of characters (None: its excerpts are not checked). An excerpt
+    matches when it equals the archived text at its offsets (Python slicing, ``end`` at
+    most the text's length), both repaired and folded
+    (:func:`~cartel_directive.textfold.matches`).
 
     In bulk: the files are taken a batch of about ``batch`` bytes at a time; each is
     repaired whole, once, when damaged; an offset maps to the repaired text exactly
