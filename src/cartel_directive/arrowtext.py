@@ -28,6 +28,14 @@ def chunks(col: pd.Series) -> list[Any]:
     return list(arrow.chunks) if isinstance(arrow, pa.ChunkedArray) else [arrow]
 
 
+def column(col: pd.Series) -> Any:
+    """The column as one pyarrow ChunkedArray of its :func:`chunks` (no copy; none combined)."""
+    import pyarrow as pa
+
+    parts = chunks(col)
+    return pa.chunked_array(parts, type=parts[0].type) if parts else pa.chunked_array([], pa.large_string())
+
+
 def offsets(chunk: Any) -> np.ndarray:
     """The chunk's value offsets as a numpy view (``len + 1`` values; int32 or int64 as stored)."""
     import numpy as np

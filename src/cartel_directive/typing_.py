@@ -81,12 +81,7 @@ class _Cells:
         self.arrow: Any = None  # a pyarrow ChunkedArray of (large_)strings
         self.objects: Any = None  # else a numpy array of str
         if isinstance(dtype, pd.StringDtype) and dtype.storage == "pyarrow":
-            import pyarrow as pa
-
-            parts = arrowtext.chunks(col)  # the column's own buffers, never combined
-            self.arrow = (
-                pa.chunked_array(parts, type=parts[0].type) if parts else pa.chunked_array([], pa.large_string())
-            )
+            self.arrow = arrowtext.column(col)  # the column's own buffers, never combined
         else:
             self.objects = col.to_numpy(dtype=object)
 

@@ -66,14 +66,6 @@ def _cell(frame: pd.DataFrame, col: str, i: int) -> Any:
     return None if pd.isna(value) else value
 
 
-def arrow(col: pd.Series) -> pa.Array:
-    """A column as one Arrow array (zero-copy for Arrow-backed strings in one chunk)."""
-    import pyarrow as pa
-
-    array = pa.array(col, from_pandas=True)
-    return array.combine_chunks() if isinstance(array, pa.ChunkedArray) else array
-
-
 def positions(col: pd.Series, names: list[str]) -> np.ndarray:
     """For each value of ``col``, its position in ``names`` (-1: missing or not there)."""
     import numpy as np
@@ -346,8 +338,7 @@ def check_inside_evidence(
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    empty = pa.array([], pa.large_string())
-    table = pa.table({c: pa.chunked_array(arrowtext.chunks(frame[c]) or [empty]) for c in (column, "evidence")})
+    table = pa.table({c: arrowtext.column(frame[c]) for c in (column, "evidence")})
     first = 0
     for batch in table.to_batches(max_chunksize=65_536):
         part, evidence = batch.column(0), batch.column(1)
@@ -521,7 +512,7 @@ def check_related(
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    ids = pc.split_pattern(arrow(frame["related_ids"]).cast(pa.large_string()), ";")
+    ids = pc.split_pattern(arrowtext.column(frame["related_ids"]), ";")
     flat = pc.list_flatten(ids)
     # The keys of each table are looked up among the few distinct ids named (a small hash
     # set): no set of every key of every table is built.
@@ -529,7 +520,7 @@ def check_related(
     found = np.zeros(len(named), dtype=bool)
     for name, df in frames.items():
         if name != "sources" and len(pk := pks.get(name, [])) == 1 and pk[0] in df.columns:
-            found[np.asarray(pc.index_in(arrow(df[pk[0]]).cast(pa.large_string()), value_set=named).drop_null())] = True
+            found[np.asarray(pc.index_in(arrowtext.column(df[pk[0]]), value_set=named).drop_null())] = True
     unknown = np.asarray(pc.not_equal(flat, ""), dtype=bool) & ~found[np.asarray(pc.index_in(flat, value_set=named))]
     rows = np.asarray(pc.list_parent_indices(ids))
     bad = np.flatnonzero(unknown)
