@@ -56,3 +56,16 @@ def test_check_reports_a_stale_file(tmp_path: Path, docs_module) -> None:
     assert docs_module.main(["--check", "--root", str(tmp_path)]) == 1
     assert docs_module.main(["--root", str(tmp_path)]) == 0
     assert docs_module.main(["--check", "--root", str(tmp_path)]) == 0
+
+
+def test_each_resource_is_described_as_its_schema_describes_it() -> None:
+    """`cd.tables()` (the descriptor) and the codebook (the schemas) give each table one description."""
+    import json
+
+    from cartel_directive.resources import bundled_root
+
+    root = bundled_root()
+    descriptor = json.loads((root / "datapackage.json").read_text(encoding="utf-8"))
+    for res in descriptor["resources"]:
+        schema = json.loads((root / res["schema"]).read_text(encoding="utf-8"))
+        assert res.get("description") == schema.get("description"), res["name"]

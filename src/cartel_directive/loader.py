@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, Any
 from . import boundary
 from .descriptor import TABLES, Package, file_digest
 from .errors import DataError, IntegrityError, UnknownTableError, ValidationError
-from .resources import bundled_root
+from .resources import PackageNotFoundError, bundled_root
 
 if TYPE_CHECKING:
     import frictionless
@@ -86,7 +86,8 @@ def _verified(pkg: Package, table: str, *, read: bool, verify: bool = True) -> t
     file = pkg.file(table)  # inside the package (symlinks resolved), or BoundaryError
     expected_hash, expected_bytes = res.descriptor.get("hash"), res.descriptor.get("bytes")
     if not file.is_file():
-        raise IntegrityError(f"{file}: missing; the package is incomplete (reinstall cartel-directive)")
+        fix = "reinstall cartel-directive" if _bundled(pkg) else f"restore it in the copy at {pkg.root}"
+        raise IntegrityError(f"{file}: missing; the package is incomplete ({fix})")
     if not verify:  # an edited copy: the caller chose to skip the size and SHA-256 comparison
         return file, file.read_bytes() if read else None
     if not expected_hash:
@@ -105,6 +106,14 @@ def _verified(pkg: Package, table: str, *, read: bool, verify: bool = True) -> t
             "or load it with verify=False)"
         )
     return file, data
+
+
+def _bundled(pkg: Package) -> bool:
+    """Whether ``pkg`` is the package's own copy (installed or the checkout), not one a caller named."""
+    try:
+        return pkg.root.resolve() == bundled_root().resolve()
+    except (OSError, PackageNotFoundError):
+        return False
 
 
 def _fail(cls: type[Exception], problems: list[Any]) -> None:

@@ -37,6 +37,8 @@ class Report:
     rows: dict[str, int] = field(default_factory=dict)
     ran: dict[str, str] = field(default_factory=dict)
     skipped: dict[str, str] = field(default_factory=dict)
+    #: tables of the package that could not be read (their file's problems say why)
+    unread: list[str] = field(default_factory=list)
     #: phase -> [CPU seconds, wall seconds] of this process spent in it ("read": reading and
     #: hashing the files; "typing": the typing step; then each layer's rules)
     timings: dict[str, list[float]] = field(default_factory=dict)
@@ -77,6 +79,13 @@ class Report:
                 f"({', '.join(f'{k} {v}' for k, v in self.rows.items())})"
             )
         )
+        if self.unread:
+            out.append(
+                escape(
+                    f"  NOT READ: {', '.join(self.unread)} (the problems above say why); the layers below "
+                    "checked the other tables; checks that need an unread table were skipped"
+                )
+            )
         for layer in LAYERS:
             if layer in self.ran:
                 n = self.count(layer)
@@ -115,6 +124,7 @@ class Report:
                 "codes": dict(sorted(self.codes().items())),
                 "version": self.version,
                 "rows": dict(self.rows),
+                "unread": list(self.unread),
                 "layers": layers,
                 "timings": {k: {"cpu_s": round(c, 4), "wall_s": round(w, 4)} for k, (c, w) in self.timings.items()},
             },
@@ -122,7 +132,9 @@ class Report:
 
 
 def _order(p: Problem) -> tuple:
-    return (p.file, p.row if p.row is not None else -1, p.column or "", p.code, p.message)
+    """Layer by layer (a file that cannot be read comes before what follows from it), then by place."""
+    layer = LAYERS.index(p.layer) if p.layer in LAYERS else len(LAYERS)
+    return (layer, p.file, p.row if p.row is not None else -1, p.column or "", p.code, p.message)
 
 
 def validate(
@@ -163,10 +175,14 @@ def validate(
             spent[0] += time.process_time() - cpu
             spent[1] += time.perf_counter() - wall
 
+    refused: set[tuple[str, int | None, str | None]] = set()  # cells the typing step refused
+
     def layer(name: str, on: Context = ctx) -> None:
         with timed(name):
             for r in rules(name):
-                report.problems.extend(run(r, on))
+                # A cell the typing step refused is reported once, as a type error: the rules
+                # over typed values see a missing value there and say nothing more of it.
+                report.problems.extend(p for p in run(r, on) if (p.file, p.row, p.column) not in refused)
 
     for name in [t for t in TABLES if t in pkg.resources] + [t for t in pkg.resources if t not in TABLES]:
         r = pkg.resources[name]
@@ -189,6 +205,7 @@ def validate(
             # The hygiene rules are per file: run them as each file is read (the table keeps
             # no bytes of the file; hygiene reads its columns).
             layer("hygiene", replace(ctx, files={name: r.path}, strings={name: table}))
+    report.unread = [n for n in pkg.resources if n in schemas and n not in ctx.strings]
     layer("standard")  # after reading: each file is read once, and its digest taken from those bytes
     report.ran["standard"] = "descriptor, paths, bytes and SHA-256 of every resource"
     report.ran["hygiene"] = "encoding, line endings, quotes, header, cells, invisible characters, NFC, sort order"
@@ -198,6 +215,7 @@ def validate(
             assert table.frame is not None
             ctx.typed[name], ctx.type_errors[name] = typing_.convert_table(table.frame, schemas[name], table.file)
             report.problems += ctx.type_errors[name]
+            refused.update((p.file, p.row, p.column) for p in ctx.type_errors[name])
     layer("pandera")
     report.ran["pandera"] = "types, constraints, primary and foreign keys"
     layer("crossfield")
@@ -214,7 +232,8 @@ def validate(
                 str(folder),
                 None,
                 None,
-                f"the source archive folder (from {how}) does not exist",
+                f"the source archive folder (from {how}) "
+                + ("is not a folder" if folder.exists() else "does not exist"),
                 "provenance",
                 "archive-folder-missing",
             )
