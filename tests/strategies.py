@@ -1,16 +1,27 @@
-"""Generators of whole, valid cartel-directive packages, for hypothesis and for plain scripts.
+"""The one generator of whole, valid cartel-directive packages: for hypothesis, the tests,
+the reliability report and the benchmark (``scripts/bench/synthetic.py`` wraps it).
 
 A generated package is built from generated *source texts*, so every evidence excerpt
 is a real excerpt of an archived file, found there by construction (not by the code
-under test). One source in every package carries the damage profile of the damaged
-archived file: its clean text is encoded as UTF-8 and decoded as ISO-8859-16 with the
-C1 control characters dropped, so curly quotes become a bare ``â`` and ``é`` becomes
-``Ă©``; its excerpts hold the clean (repaired) reading, as the curation rules say.
+under test). About one source in ten (at least one in every package) carries the damage
+profile of the damaged archived file: its clean text is encoded as UTF-8 and decoded as
+ISO-8859-16 with the C1 control characters dropped, so curly quotes become a bare ``â``
+and ``é`` becomes ``Ă©``; its excerpts hold the clean (repaired) reading, as the curation
+rules say.
 
 The generator is written once against a tiny :class:`Chooser` interface and runs on
 two backends: :class:`DrawChooser` (a hypothesis ``draw``, so hypothesis can shrink
-failures) and :class:`RandomChooser` (``random.Random(seed)``, so
-``scripts/reliability_report.py`` is deterministic whatever the hypothesis version).
+failures) and :class:`RandomChooser` (``random.Random(seed)``, so the reliability report
+and the benchmark are deterministic whatever the hypothesis version). Hypothesis is
+imported by the hypothesis backend only: the benchmark's environment must not have it.
+
+Sizes: :func:`package_spec` without ``n`` draws a small package (2-3 sources, a few rows
+per table, every edge case); with ``n`` statement rows, the other tables follow
+:func:`sizes`. Ids are ``stm-0001`` ...; past ``stm-9999`` they grow a fifth digit, and
+:func:`write_package` widens the copied schemas' id patterns from ``[0-9]{4}`` to
+``[0-9]{4,}`` (saying so in ``datapackage.json``), since the project's schemas allow
+exactly four digits. Derived statistics refer to four-digit stat ids only (the
+derivation grammar reads exactly ``stat-NNNN``).
 
 Everything derived (offsets, EDTF bounds, hashes, derived statistics) is computed here
 independently of ``cartel_directive``: the package under test only reads the result.
@@ -32,11 +43,20 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol, TypeVar
 
-from hypothesis import strategies as st
-
 ROOT = Path(__file__).resolve().parent.parent
 PROFILE = "utf8-as-latin10-c1-lost"
 TABLES = ("sources", "actors", "events", "event_actors", "statements", "statistics", "discrepancies", "changes")
+#: Fields whose ``[0-9]{4}`` pattern is widened when a package has more than 9 999 rows in a table.
+ID_FIELDS = (
+    "statement_id",
+    "utterance_id",
+    "event_id",
+    "occurrence_id",
+    "stat_id",
+    "baseline_stat_id",
+    "discrepancy_id",
+    "change_id",
+)
 
 T = TypeVar("T")
 
@@ -51,49 +71,55 @@ class Chooser(Protocol):
 
 
 class RandomChooser:
-    """Choices from a seeded ``random.Random``: same seed, same package."""
+    """Choices from a seeded ``random.Random``: same seed, same package.
+
+    ``random()`` scaled rather than ``randint``: a million rows make millions of choices,
+    and ``randint`` costs several times more per call (the bias, below 2**-40, is moot here).
+    """
 
     def __init__(self, rng: random.Random) -> None:
-        self.rng = rng
+        self.random = rng.random
 
     def integer(self, lo: int, hi: int) -> int:
-        return self.rng.randint(lo, hi)
+        return lo + int(self.random() * (hi - lo + 1))
 
     def choice(self, options: Sequence[T]) -> T:
-        return options[self.rng.randrange(len(options))]
+        return options[int(self.random() * len(options))]
 
     def boolean(self) -> bool:
-        return self.rng.random() < 0.5
+        return self.random() < 0.5
 
 
 class DrawChooser:
     """Choices drawn by hypothesis, so failing packages shrink."""
 
     def __init__(self, draw: Any) -> None:
+        from hypothesis import strategies as st  # only this backend needs hypothesis
+
         self.draw = draw
+        self.st = st
 
     def integer(self, lo: int, hi: int) -> int:
-        return self.draw(st.integers(lo, hi))
+        return self.draw(self.st.integers(lo, hi))
 
     def choice(self, options: Sequence[T]) -> T:
-        return options[self.draw(st.integers(0, len(options) - 1))]
+        return options[self.draw(self.st.integers(0, len(options) - 1))]
 
     def boolean(self) -> bool:
-        return self.draw(st.booleans())
+        return self.draw(self.st.booleans())
 
 
 # --------------------------------------------------------------------------- damage
 
-
-def damage_char(ch: str) -> str:
-    """One character after the file's accident: UTF-8 read as ISO-8859-16, C1 controls lost."""
-    decoded = ch.encode("utf-8").decode("iso8859_16")
-    return "".join(c for c in decoded if not 0x80 <= ord(c) <= 0x9F)
+_C1 = dict.fromkeys(range(0x80, 0xA0))
 
 
 def damage(text: str) -> str:
-    """The damaged reading of ``text`` (character by character, which equals the whole-string decoding)."""
-    return "".join(damage_char(c) for c in text)
+    """The damaged reading of ``text``: its UTF-8 bytes read as ISO-8859-16, C1 controls lost.
+
+    ISO-8859-16 decodes every byte to one character, so this equals the character-by-character
+    damage: offsets map piece by piece."""
+    return text.encode("utf-8").decode("iso8859_16").translate(_C1)
 
 
 # --------------------------------------------------------------------------- vocabulary
@@ -171,16 +197,15 @@ PLACES = ["in Mexico City", "in Washington", "at a news conference", "on Friday"
 UNITS = [("persons", "people"), ("percent", "percent"), ("organizations", "groups"), ("times", "times")]
 
 
-@dataclass
+@dataclass(slots=True)
 class Sentence:
     clean: str  # the sentence as it should read (the repaired reading)
     quote: str | None = None  # the speaker's words, for statement sentences
-    speaker: int | None = None  # index into PEOPLE
     number: int | None = None  # the figure, for statistic sentences
     unit: str | None = None
     start: int = 0  # raw character offsets in the archived file
     end: int = 0
-    paragraph: int = 0
+    gap: str | None = None  # the clean text up to the next sentence; None when non-article text lies between
 
 
 @dataclass
@@ -193,7 +218,7 @@ class SourceText:
     content_end: int
     non_article: list[tuple[int, int]]
     markers: dict[str, Any]
-    outside: tuple[str, int, int]  # a clean text outside the body, with its raw offsets
+    unused: dict[str | None, list[int]] = field(default_factory=dict)  # sentences not cited yet, by kind
 
     @property
     def data(self) -> bytes:
@@ -206,24 +231,45 @@ class PackageSpec:
     tables: dict[str, list[dict[str, str]]] = field(default_factory=dict)
 
 
-def _words(c: Chooser, lo: int, hi: int, damaged: bool) -> list[str]:
-    out = []
-    for _ in range(c.integer(lo, hi)):
-        out.append(c.choice(ACCENTED) if c.integer(0, 5) == 0 else c.choice(WORDS))
-    return out
+def sizes(n: int) -> dict[str, int]:
+    """Rows per table for ``n`` statement rows (sources: at most 1000, the file-name pattern has three digits)."""
+    return {
+        "sources": min(1000, max(4, n // 1000)),
+        "actors": max(5, n // 50),
+        "events": max(4, n // 4),
+        "event_actors": 2 * max(4, n // 4),
+        "statements": n,
+        "statistics": max(10, n // 20),
+        "discrepancies": max(2, n // 100),
+        "changes": max(2, n // 100),
+    }
 
 
-def _sentence(c: Chooser, n: int, damaged: bool) -> Sentence:
+def _id(prefix: str, k: int) -> str:
+    return f"{prefix}-{k:04d}"
+
+
+def _words(c: Chooser, lo: int, hi: int) -> list[str]:
+    return [c.choice(ACCENTED) if c.integer(0, 5) == 0 else c.choice(WORDS) for _ in range(c.integer(lo, hi))]
+
+
+#: Sentence kinds (0 quote, 1 figure, else prose) drawn from: a small package's mix, and a
+#: large one's, where nearly every statement row wants a quote sentence of its own.
+SMALL_KINDS = (0, 1, 2, 3)
+LARGE_KINDS = (0, 0, 0, 0, 0, 0, 0, 1, 2, 3)
+
+
+def _sentence(c: Chooser, n: int, damaged: bool, kinds: Sequence[int] = SMALL_KINDS) -> Sentence:
     """One sentence, unique thanks to its number ``n``."""
-    kind = c.integer(0, 3)
+    kind = c.choice(kinds)
     open_q, close_q, apos = "“", "”", "’"
     if kind == 0:  # a statement with a direct quote
         who = c.integer(0, len(PEOPLE) - 1)
-        words = _words(c, 3, 8, damaged)
+        words = _words(c, 3, 8)
         words[0] = words[0].capitalize()
         quote = " ".join(words) + f" in case {n}"
         text = f"{open_q}{quote},{close_q} {PEOPLE[who][0]} {c.choice(VERBS)} {c.choice(PLACES)}."
-        return Sentence(text, quote=quote, speaker=who)
+        return Sentence(text, quote=quote)
     if kind == 1:  # a figure
         unit, word = c.choice(UNITS)
         number = c.integer(2, 9000) * 10 + n % 10 + 1
@@ -231,79 +277,77 @@ def _sentence(c: Chooser, n: int, damaged: bool) -> Sentence:
         text = f"Officials counted {shown} {word} in report {n}, according to the agency{apos}s data."
         return Sentence(text, number=number, unit=unit)
     who = c.integer(0, len(PEOPLE) - 1)
-    words = _words(c, 4, 10, damaged)
+    words = _words(c, 4, 10)
     dash = " " if damaged else c.choice([" ", " — ", " – "])
     text = f"{PEOPLE[who][0]}{apos}s office{dash}{' '.join(words)} in item {n}."
-    return Sentence(text, speaker=who)
+    return Sentence(text)
 
 
-def source_text(c: Chooser, index: int, damaged: bool, first_number: int) -> SourceText:
-    """A generated archived article: header, body paragraphs (with a teaser when clean), footer."""
+def source_text(c: Chooser, index: int, damaged: bool, first_number: int, paragraphs: int | None = None) -> SourceText:
+    """A generated archived article: header, body paragraphs (with a teaser when clean), footer.
+
+    ``paragraphs`` (of 2-4 sentences each) is drawn (2-4) unless given; a large package gives it."""
     hexpart = "".join(c.choice("0123456789abcdef") for _ in range(16))
     name = f"{index:03d}_{hexpart}.txt"
-    pieces: list[str] = []  # clean text pieces, concatenated
-    clean_pos = 0
+    raw_pieces: list[str] = []
+    raw_pos = 0
 
     def put(text: str) -> tuple[int, int]:
-        nonlocal clean_pos
-        pieces.append(text)
-        clean_pos += len(text)
-        return clean_pos - len(text), clean_pos
+        """Append clean ``text`` (damaged, for a damaged source); return its raw offsets."""
+        nonlocal raw_pos
+        raw = damage(text) if damaged else text
+        raw_pieces.append(raw)
+        raw_pos += len(raw)
+        return raw_pos - len(raw), raw_pos
 
     header = f"Categories: North America {index}"
     put(header + "\n\n")
     sentences: list[Sentence] = []
-    spans_clean: list[tuple[int, int]] = []
+    non_article: list[tuple[int, int]] = []
+    teasers: list[str] = []
     n = first_number
-    paragraphs = c.integer(2, 4)
+    kinds = SMALL_KINDS if paragraphs is None else LARGE_KINDS
+    if paragraphs is None:
+        paragraphs = c.integer(2, 4)
     teaser_at = None if damaged else c.integer(1, paragraphs - 1)
     for p in range(paragraphs):
         if p and teaser_at == p:
-            spans_clean.append(put(f"ALSO READ: Another story number {index}{p}"))
+            teasers.append(f"ALSO READ: Another story number {index}{p}")
+            non_article.append(put(teasers[-1]))
             put("\n\n")
+            sentences[-1].gap = None
         for k in range(c.integer(2, 4)):
             if k:
-                put(c.choice([" ", "  ", "\n"]))
-            s = _sentence(c, n, damaged)
+                gap = c.choice([" ", "  ", "\n"])
+                put(gap)
+                sentences[-1].gap = gap
+            s = _sentence(c, n, damaged, kinds)
             n += 1
             s.start, s.end = put(s.clean)
-            s.paragraph = p
             sentences.append(s)
         if p < paragraphs - 1:
             put("\n\n")
+            sentences[-1].gap = "\n\n"
+    sentences[-1].gap = None
     footer = f"Comments are closed for story {index}."
     put("\n\n")
-    f_start, f_end = put(footer)
+    put(footer)
     put("\n")
-    clean = "".join(pieces)
-    if damaged:
-        # raw offset of every clean offset
-        offsets = [0]
-        for ch in clean:
-            offsets.append(offsets[-1] + len(damage_char(ch)))
-        raw = damage(clean)
-    else:
-        offsets = list(range(len(clean) + 1))
-        raw = clean
-    for s in sentences:
-        s.start, s.end = offsets[s.start], offsets[s.end]
-    non_article = [(offsets[a], offsets[b]) for a, b in spans_clean]
     markers = {
         "body_starts_with": sentences[0].clean,
         "body_ends_with": sentences[-1].clean,
-        "non_article": [clean[a:b] for a, b in spans_clean],
+        "non_article": teasers,
         "note": "generated",
     }
     return SourceText(
         name=name,
-        raw=raw,
+        raw="".join(raw_pieces),
         profile=PROFILE if damaged else None,
         sentences=sentences,
         content_start=sentences[0].start,
         content_end=sentences[-1].end,
         non_article=non_article,
         markers=markers,
-        outside=(footer, offsets[f_start], offsets[f_end]),
     )
 
 
@@ -344,15 +388,33 @@ def edtf(c: Chooser) -> tuple[str, str, str]:
 # --------------------------------------------------------------------------- tables
 
 
+def _cite(c: Chooser, src: SourceText, want: str | None) -> int:
+    """The index of a sentence of ``src`` (with a ``want`` attribute, when it has such sentences)
+    not cited yet; once all are, they are cited again. Drawn without replacement, as an annotator
+    cites different passages, so excerpts are mostly distinct at every size."""
+    pool = src.unused.get(want)
+    if not pool:
+        pool = [i for i, s in enumerate(src.sentences) if want is None or getattr(s, want) is not None]
+        if not pool:
+            return _cite(c, src, None)
+        src.unused[want] = pool
+    j = c.integer(0, len(pool) - 1)
+    i = pool[j]
+    pool[j] = pool[-1]
+    pool.pop()
+    return i
+
+
 def _evidence(c: Chooser, src: SourceText, want: str | None = None) -> tuple[Sentence, dict[str, str]]:
-    """An evidence block from ``src``: one sentence, or two adjacent ones of a paragraph."""
-    pool = [s for s in src.sentences if want is None or getattr(s, want) is not None]
-    s = c.choice(pool or src.sentences)
-    i = src.sentences.index(s)
-    last = s
-    if i + 1 < len(src.sentences) and src.sentences[i + 1].paragraph == s.paragraph and c.integer(0, 3) == 0:
+    """An evidence block from ``src``: one sentence, or two adjacent ones of the body (across a
+    paragraph break too, never across non-article text), as the archive writes the gap between
+    them (a line break may make a multi-line CSV cell) or with one space (folding equates them)."""
+    i = _cite(c, src, want)
+    s = last = src.sentences[i]
+    text = s.clean
+    if s.gap is not None and c.integer(0, 3) == 0:
         last = src.sentences[i + 1]
-    text = s.clean if last is s else f"{s.clean} {last.clean}"  # the raw text may break the line between them
+        text = f"{s.clean}{s.gap if c.boolean() else ' '}{last.clean}"
     if src.profile is None and c.integer(0, 3) == 0:
         text = text.replace("’", "'").replace("“", '"').replace("”", '"')  # folding equates quote marks
     return s, {"source_file": src.name, "evidence": text, "evidence_start": str(s.start), "evidence_end": str(last.end)}
@@ -375,14 +437,30 @@ def _fmt(x: float, decimals: int) -> str:
     return f"{x:.{decimals}f}"
 
 
-def package_spec(c: Chooser) -> PackageSpec:
-    """A whole valid package: 2-3 sources (one damaged) and rows in every table."""
-    n_sources = c.integer(2, 3)
-    damaged_at = c.integer(0, n_sources - 1)
+def _other(c: Chooser, hi: int, not_k: int) -> int:
+    """A number in 1..hi other than ``not_k`` (hi >= 2)."""
+    k = c.integer(1, hi - 1)
+    return k + 1 if k >= not_k else k
+
+
+def package_spec(c: Chooser, n: int | None = None) -> PackageSpec:
+    """A whole valid package: small (2-3 sources, one damaged, a few rows in every table), or,
+    given ``n``, ``n`` statement rows and the other tables as :func:`sizes` says."""
+    size = sizes(n) if n is not None else None
+
+    def count(table: str, lo: int, hi: int) -> int:
+        return size[table] if size else c.integer(lo, hi)
+
+    n_sources = count("sources", 2, 3)
+    damaged_at = c.integer(0, min(n_sources, 10) - 1)  # every tenth source from there on is damaged
+    paragraphs = None
+    if size:
+        excerpts = sum(size[t] for t in ("actors", "events", "statements", "statistics")) + 2 * size["discrepancies"]
+        paragraphs = max(2, round(1.25 * excerpts / n_sources / 3))  # 3 sentences a paragraph on average
     sources = []
     number = 1
     for i in range(n_sources):
-        s = source_text(c, i, i == damaged_at, number)
+        s = source_text(c, i, i % 10 == damaged_at, number, paragraphs)
         number += len(s.sentences)
         sources.append(s)
     spec = PackageSpec(sources)
@@ -391,11 +469,12 @@ def package_spec(c: Chooser) -> PackageSpec:
     t["sources"] = []
     for i, s in enumerate(sources):
         outlet = c.choice(["", "The Example Sun", "Reuters"])
+        data = s.data
         t["sources"].append(
             {
                 "source_file": s.name,
-                "sha256": hashlib.sha256(s.data).hexdigest(),
-                "bytes": str(len(s.data)),
+                "sha256": hashlib.sha256(data).hexdigest(),
+                "bytes": str(len(data)),
                 "title": c.choice(["", f"Report {i} on the directive"]),
                 "outlet": outlet,
                 "outlet_basis": c.choice(["stated", "inferred"]) if outlet else "",
@@ -409,13 +488,16 @@ def package_spec(c: Chooser) -> PackageSpec:
             }
         )
 
-    people = sorted({c.integer(0, len(PEOPLE) - 1) for _ in range(c.integer(2, 5))})
+    if size:  # every person of the vocabulary, then numbered actors
+        actors = PEOPLE[: size["actors"]]
+        for k in range(len(actors), size["actors"]):
+            actors.append((f"Actor {k}", f"actor-{k:06d}", c.choice(["", "MX", "US"])))
+    else:
+        actors = [PEOPLE[p] for p in sorted({c.integer(0, len(PEOPLE) - 1) for _ in range(c.integer(2, 5))})]
     actor_ids = []
     t["actors"] = []
-    for p in people:
-        name, slug, country = PEOPLE[p]
-        src = c.choice(sources)
-        _, ev = _evidence(c, src)
+    for name, slug, country in actors:
+        _, ev = _evidence(c, c.choice(sources))
         actor_ids.append(slug)
         t["actors"].append(
             {
@@ -430,18 +512,20 @@ def package_spec(c: Chooser) -> PackageSpec:
         )
 
     t["events"] = []
-    used_occ: set[tuple[str, str]] = set()
-    for k in range(c.integer(1, 4)):
+    n_events = count("events", 1, 4)
+    occurrences = max(3, n_events // 2)  # so that some events share an occurrence
+    used_occ: set[tuple[int, str]] = set()
+    for k in range(n_events):
         src = c.choice(sources)
         _, ev = _evidence(c, src)
-        occ = f"oc-{c.integer(1, 3):04d}"
-        if (occ, src.name) in used_occ:
-            occ = f"oc-{100 + k:04d}"
+        occ = c.integer(1, occurrences)
+        if (occ, src.name) in used_occ:  # one source reports an occurrence once
+            occ = occurrences + 1 + k
         used_occ.add((occ, src.name))
         t["events"].append(
             {
-                "event_id": f"ev-{k + 1:04d}",
-                "occurrence_id": occ,
+                "event_id": _id("ev", k + 1),
+                "occurrence_id": _id("oc", occ),
                 "event_type": c.choice(["directive", "rejection", "public_statement", "comment_declined"]),
                 **dict(
                     zip(
@@ -458,12 +542,14 @@ def package_spec(c: Chooser) -> PackageSpec:
         )
 
     pairs = set()
-    for _ in range(c.integer(1, 4)):
-        pairs.add((c.choice(t["events"])["event_id"], c.choice(actor_ids), c.choice(["agent", "target", "subject"])))
+    for _ in range(count("event_actors", 1, 4)):
+        pairs.add((_id("ev", c.integer(1, n_events)), c.choice(actor_ids), c.choice(["agent", "target", "subject"])))
     t["event_actors"] = [{"event_id": e, "actor_id": a, "role": r} for e, a, r in sorted(pairs)]
 
     t["statements"] = []
-    for k in range(c.integer(1, 3)):
+    n_statements = count("statements", 1, 3)
+    utterances = max(3, n_statements // 2)
+    for k in range(n_statements):
         src = c.choice(sources)
         s, ev = _evidence(c, src, want="quote")
         if s.quote is None:  # no quote sentence in this source: paraphrase a word run of it
@@ -472,8 +558,8 @@ def package_spec(c: Chooser) -> PackageSpec:
             quote, kind = s.quote, c.choice(["direct", "partial"])
         t["statements"].append(
             {
-                "statement_id": f"stm-{k + 1:04d}",
-                "utterance_id": f"utt-{c.integer(1, 3):04d}",
+                "statement_id": _id("stm", k + 1),
+                "utterance_id": _id("utt", c.integer(1, utterances)),
                 "speaker_id": c.choice(actor_ids),
                 **dict(
                     zip(
@@ -491,13 +577,17 @@ def package_spec(c: Chooser) -> PackageSpec:
             }
         )
 
+    # plain figures, then vague quantities (no value), then derived figures
+    n_stats = count("statistics", 4, 5)
+    n_derived = max(1, n_stats // 20)
+    n_vague = max(1, n_stats // 50)
+    n_base = n_stats - n_derived - n_vague
     t["statistics"] = []
     values: dict[str, float] = {}
-    n_base = c.integer(2, 3)
-    for k in range(n_base):
+    for k in range(1, n_base + 1):
         src = c.choice(sources)
         s, ev = _evidence(c, src, want="number")
-        sid = f"stat-{k + 1:04d}"
+        sid = _id("stat", k)
         value = s.number if s.number is not None else c.integer(1, 500)
         if c.boolean():
             value_text, value_str = f"{value:,}", str(value)
@@ -513,91 +603,95 @@ def package_spec(c: Chooser) -> PackageSpec:
                 "value_text": value_text,
                 "unit": s.unit or c.choice(UNITS)[0],
                 "value_qualifier": c.choice(["exact", "approximate", "at_least", "more_than"]),
-                **_dates(c, "period", required=k == 0),
+                **_dates(c, "period", required=k == 1),
                 "geography": c.choice(["", "Mexico"]),
                 **dict(
                     zip(
                         ("attributed_to", "attribution_basis"),
-                        c.choice([("", ""), *((a, "stated") for a in actor_ids)]),
+                        c.choice([("", ""), *((a, "stated") for a in actor_ids[:8])]),
                         strict=True,
                     )
                 ),
                 "attribution_basis_note": "",
                 "data_origin": c.choice(["", "official records"]),
-                "baseline_stat_id": f"stat-{k:04d}" if k and c.boolean() else "",
+                "baseline_stat_id": _id("stat", k - 1) if k > 1 and c.boolean() else "",
                 "is_derived": "false",
                 "derivation": "",
                 **ev,
             }
         )
-    # a vague quantity (no value) and a derived figure
-    src = c.choice(sources)
-    _, ev = _evidence(c, src)
-    t["statistics"].append(
-        {
-            "stat_id": f"stat-{n_base + 1:04d}",
-            "indicator": "generated vague count",
-            "value": "",
-            "value_text": "hundreds",
-            "unit": "persons",
-            "value_qualifier": "vague_quantity",
-            **_dates(c, "period"),
-            "geography": "",
-            "attributed_to": "",
-            "attribution_basis": "",
-            "attribution_basis_note": "",
-            "data_origin": "",
-            "baseline_stat_id": "",
-            "is_derived": "false",
-            "derivation": "",
-            **ev,
-        }
-    )
-    a, b = "stat-0001", "stat-0002"
-    op = c.integer(0, 2)
-    if op == 0:
-        formula, result = f"({b} - {a}) / {a} * 100", (values[b] - values[a]) / values[a] * 100
-    elif op == 1:
-        formula, result = f"{a} + {b}", values[a] + values[b]
-    else:
-        formula, result = f"{b} / {a}", values[b] / values[a]
-    decimals = c.integer(0, 3)
-    _, ev = _evidence(c, sources[0])
-    t["statistics"].append(
-        {
-            "stat_id": f"stat-{n_base + 2:04d}",
-            "indicator": "generated derived change",
-            "value": _fmt(result, decimals),
-            "value_text": "",
-            "unit": "percent" if op == 0 else "persons",
-            "value_qualifier": "computed",
-            **_dates(c, "period"),
-            "geography": "",
-            "attributed_to": "",
-            "attribution_basis": "",
-            "attribution_basis_note": "",
-            "data_origin": "computed by the curators",
-            "baseline_stat_id": a,
-            "is_derived": "true",
-            "derivation": formula,
-            **ev,
-        }
-    )
+    for k in range(n_base + 1, n_base + n_vague + 1):
+        _, ev = _evidence(c, c.choice(sources))
+        t["statistics"].append(
+            {
+                "stat_id": _id("stat", k),
+                "indicator": "generated vague count",
+                "value": "",
+                "value_text": "hundreds",
+                "unit": "persons",
+                "value_qualifier": "vague_quantity",
+                **_dates(c, "period"),
+                "geography": "",
+                "attributed_to": "",
+                "attribution_basis": "",
+                "attribution_basis_note": "",
+                "data_origin": "",
+                "baseline_stat_id": "",
+                "is_derived": "false",
+                "derivation": "",
+                **ev,
+            }
+        )
+    four_digit = min(n_base, 9999)
+    for k in range(n_base + n_vague + 1, n_stats + 1):
+        ia = c.integer(1, four_digit)
+        a, b = _id("stat", ia), _id("stat", _other(c, four_digit, ia))
+        op = c.integer(0, 2)
+        if op == 0:
+            formula, result = f"({b} - {a}) / {a} * 100", (values[b] - values[a]) / values[a] * 100
+        elif op == 1:
+            formula, result = f"{a} + {b}", values[a] + values[b]
+        else:
+            formula, result = f"{b} / {a}", values[b] / values[a]
+        _, ev = _evidence(c, c.choice(sources))
+        t["statistics"].append(
+            {
+                "stat_id": _id("stat", k),
+                "indicator": "generated derived change",
+                "value": _fmt(result, c.integer(0, 3)),
+                "value_text": "",
+                "unit": "percent" if op == 0 else "persons",
+                "value_qualifier": "computed",
+                **_dates(c, "period"),
+                "geography": "",
+                "attributed_to": "",
+                "attribution_basis": "",
+                "attribution_basis_note": "",
+                "data_origin": "computed by the curators",
+                "baseline_stat_id": a,
+                "is_derived": "true",
+                "derivation": formula,
+                **ev,
+            }
+        )
 
     t["discrepancies"] = []
-    for k in range(c.integer(1, 3)):
-        src = c.choice(sources)
-        _, ev = _evidence(c, src)
+    for k in range(count("discrepancies", 1, 3)):
+        _, ev = _evidence(c, c.choice(sources))
+        related = c.choice(["", "ev", "ev;stat"])
+        if related:
+            related = _id("ev", c.integer(1, n_events))
+            if c.boolean():
+                related += ";" + _id("stat", c.integer(1, n_stats))
         row = {
-            "discrepancy_id": f"disc-{k + 1:04d}",
+            "discrepancy_id": _id("disc", k + 1),
             "kind": c.choice(["source_error", "conflicting_accounts", "date_variant"]),
             "summary": "Two generated reports disagree.",
-            "related_ids": c.choice(["", "ev-0001", "ev-0001;stat-0001"]),
+            "related_ids": related,
             **ev,
         }
         if k == 0 or c.boolean():
-            other = c.choice(sources)
-            _, oev = _evidence(c, other)
+            _, oev = _evidence(c, c.choice(sources))
             row.update({f"other_{key}": v for key, v in oev.items()})
         else:
             row.update(
@@ -606,10 +700,10 @@ def package_spec(c: Chooser) -> PackageSpec:
         t["discrepancies"].append(row)
     t["changes"] = [
         {
-            "change_id": f"chg-{k + 1:04d}",
+            "change_id": _id("chg", k),
             "version": "0.2.0",
             "table_name": "statements",
-            "row_id": f"stm-{k + 1:04d}",
+            "row_id": _id("stm", c.integer(1, n_statements)),
             "change_kind": c.choice(["changed", "added"]),
             "field_name": "summary",
             "old_value": "",
@@ -617,7 +711,7 @@ def package_spec(c: Chooser) -> PackageSpec:
             "reason": "Generated.",
             "reported_by": c.choice(["audit", "curators"]),
         }
-        for k in range(c.integer(0, 2))
+        for k in range(1, count("changes", 0, 2) + 1)
     ]
     _source_words(t)
     return spec
@@ -637,28 +731,31 @@ def _source_words(t: dict[str, list[dict[str, str]]]) -> None:
             r["value_text"] = shown.group(0) if shown else r["evidence"].split()[0]
 
 
-@st.composite
-def packages(draw: Any) -> PackageSpec:
-    """Hypothesis strategy: a whole valid package (see :func:`package_spec`)."""
-    return package_spec(DrawChooser(draw))
+def packages() -> Any:
+    """Hypothesis strategy: a whole valid small package (see :func:`package_spec`)."""
+    from hypothesis import strategies as st
+
+    return st.composite(lambda draw: package_spec(DrawChooser(draw)))()
 
 
-def random_package(seed: int) -> PackageSpec:
+def random_package(seed: int, n: int | None = None) -> PackageSpec:
     """The same generator on ``random.Random(seed)`` (deterministic across hypothesis versions)."""
-    return package_spec(RandomChooser(random.Random(seed)))
+    return package_spec(RandomChooser(random.Random(seed)), n)
 
 
 # --------------------------------------------------------------------------- writing
 
 
+def _schema(table: str) -> dict[str, Any]:
+    return json.loads((ROOT / "schemas" / f"{table}.schema.json").read_text(encoding="utf-8"))
+
+
 def schema_fields(table: str) -> list[str]:
-    d = json.loads((ROOT / "schemas" / f"{table}.schema.json").read_text(encoding="utf-8"))
-    return [f["name"] for f in d["fields"]]
+    return [f["name"] for f in _schema(table)["fields"]]
 
 
 def primary_key(table: str) -> list[str]:
-    d = json.loads((ROOT / "schemas" / f"{table}.schema.json").read_text(encoding="utf-8"))
-    pk = d.get("primaryKey", [])
+    pk = _schema(table).get("primaryKey", [])
     return [pk] if isinstance(pk, str) else list(pk)
 
 
@@ -682,6 +779,15 @@ def restamp(root: Path, skip: Sequence[str] = ()) -> None:
     path.write_text(json.dumps(d, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
 
 
+_LONG_ID = re.compile(r"-[0-9]{5,}$")
+
+
+def _needs_wide_ids(spec: PackageSpec) -> bool:
+    return any(
+        _LONG_ID.search(r[f]) for rows in spec.tables.values() if rows for f in ID_FIELDS if f in rows[-1] for r in rows
+    )
+
+
 def write_package(spec: PackageSpec, root: Path, archive: Path) -> None:
     """Write ``spec`` as a package folder at ``root`` and its archived texts at ``archive``."""
     root.mkdir(parents=True, exist_ok=True)
@@ -691,18 +797,30 @@ def write_package(spec: PackageSpec, root: Path, archive: Path) -> None:
     (root / "metadata").mkdir(exist_ok=True)
     for s in spec.sources:
         (archive / s.name).write_bytes(s.data)
+    d = json.loads((ROOT / "datapackage.json").read_text(encoding="utf-8"))
+    if _needs_wide_ids(spec):  # the project's ids have exactly four digits
+        for table in TABLES:
+            schema = _schema(table)
+            for f in schema["fields"]:
+                pattern = f.get("constraints", {}).get("pattern")
+                if f["name"] in ID_FIELDS and pattern:
+                    f["constraints"]["pattern"] = pattern.replace("{4}", "{4,}")
+            (root / "schemas" / f"{table}.schema.json").write_text(
+                json.dumps(schema, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
+            )
+        d["description"] = "Generated (not data): id patterns widened from [0-9]{4} to [0-9]{4,} for over 9 999 rows."
     for table in TABLES:
         header = schema_fields(table)
         pk = primary_key(table)
         rows = sorted(spec.tables.get(table, []), key=lambda r: [r[k] for k in pk])
-        (root / "data" / f"{table}.csv").write_text(
-            csv_text(header, [[r[h] for h in header] for r in rows]), encoding="utf-8", newline=""
-        )
+        with (root / "data" / f"{table}.csv").open("w", encoding="utf-8", newline="") as f:
+            w = csv.writer(f, lineterminator="\n")  # csv_text's dialect, row by row: no second copy of a big table
+            w.writerow(header)
+            w.writerows([r[h] for h in header] for r in rows)
     bodies = {s.name: s.markers for s in spec.sources}
     (root / "metadata" / "article_bodies.json").write_text(
         json.dumps(bodies, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
     )
-    d = json.loads((ROOT / "datapackage.json").read_text(encoding="utf-8"))
     d["sources"] = [
         {
             "title": f"{r['title'] or 'Untitled report'} ({r['outlet'] or 'outlet not stated in the text'}), archived as {r['source_file']}",
