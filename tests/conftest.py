@@ -156,7 +156,9 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 def gen(tmp_path: Path) -> tuple[Path, Path]:
     """A generated valid package (fixed seed) and its archive, both writable: ``(root, archive)``."""
     root, archive = tmp_path / "gen", tmp_path / "gen-archive"
-    write_package(random_package(5), root, archive)
+    spec = random_package(7)  # a seed whose package has two rows or more in every table (tests swap rows)
+    assert all(len(rows) >= 2 for rows in spec.tables.values()), "pick a seed with two rows in every table"
+    write_package(spec, root, archive)
     return root, archive
 
 
