@@ -262,3 +262,13 @@ def test_a_byte_order_mark_starting_a_record_is_text() -> None:
     """Only the file's first bytes can be a BOM; pandas would strip one starting the text it is given."""
     t = read(b"a\n\xef\xbb\xbfx\n", "t.csv")
     assert t.problems == [] and t.frame is not None and t.frame["a"].tolist() == ["\ufeffx"]
+
+
+def test_a_header_wider_or_narrower_than_every_row_is_named_once_at_row_1() -> None:
+    wider = reader.read(b"a,b,c\n1,2\n3,4\n", "x.csv").problems
+    assert [(p.code, p.row) for p in wider] == [("csv-row-width", 1), ("csv-row-width", 2), ("csv-row-width", 3)]
+    assert "every row has 2" in wider[0].message and "a column the rows lack" in wider[0].message
+    narrower = reader.read(b"a,b\n1,2,3\n\n3,4,5\n", "x.csv").problems
+    assert ("csv-row-width", 1) in [(p.code, p.row) for p in narrower]
+    mixed = reader.read(b"a,b\n1,2,3\n3,4\n", "x.csv").problems  # one row wrong: no header-level cause
+    assert [(p.code, p.row) for p in mixed] == [("csv-row-width", 2)]

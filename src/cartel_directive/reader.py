@@ -269,6 +269,16 @@ def _structure(data: bytes, table: CsvTable, max_columns: int) -> tuple[bytes, l
     cells = np.diff(scan.separators(ends), prepend=0) + 1  # separators before each end, per record
     blank = np.flatnonzero(starts == ends)
     wrong = np.flatnonzero((cells != width) & (starts != ends))
+    data_rows = np.flatnonzero(starts[1:] != ends[1:]) + 1
+    if len(wrong) and len(wrong) == len(data_rows) and len(np.unique(cells[wrong])) == 1:
+        k = int(cells[wrong[0]])
+        add(  # one cause, named once before the rows it sets off
+            "csv-row-width",
+            1,
+            None,
+            f"the header has {width} columns but every row has {k}: "
+            f"the header has {'a column the rows lack' if width > k else 'fewer columns than the rows'}",
+        )
     for i in blank[:MAX_LOCATED].tolist():
         add("csv-blank-row", i + 1, None, "is a blank row; remove it")
     for i in wrong[:MAX_LOCATED].tolist():
