@@ -50,7 +50,7 @@ def bounds_many(values: Sequence[str]) -> tuple[np.ndarray, np.ndarray, list[str
     parts = parts.fill_null({k: "" for k in (f.name for f in parts.type)})
 
     def field(name: str) -> np.ndarray:
-        return np.asarray(pc.struct_field(parts, name).to_numpy(zero_copy_only=False), dtype=object)
+        return np.asarray(pc.struct_field(parts, name).to_numpy(zero_copy_only=False), dtype=str)
 
     error = np.zeros(n, dtype=np.int8)  # 0 valid, 1 not EDTF, 2 a season, 3 year 0, 4 day past the month's end
     ends = []

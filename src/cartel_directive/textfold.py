@@ -171,17 +171,20 @@ def fold_many(texts: list[str]) -> list[str]:
     texts cost about what one long text does."""
     if not texts:
         return []
-    sep = ""
-    if len(texts) > 1:
-        plain = "".join(texts)
-        free = next((c for c in _SEPARATORS if c not in plain), None)
-        if free is None:  # every separator occurs in the texts: fold them one by one
+    sep, joined = "", texts[0]
+    if len(texts) > 1:  # the first separator that occurs in no text joins them
+        for sep in _SEPARATORS:
+            joined = sep.join(texts)
+            if joined.count(sep) == len(texts) - 1:
+                break
+        else:  # every separator occurs in the texts: fold them one by one
             return [fold_many([t])[0] for t in texts]
-        sep = free
-    joined = unicodedata.normalize("NFC", sep.join(texts))
+    ascii_only = joined.isascii()
+    if not ascii_only:  # ASCII is in NFC
+        joined = unicodedata.normalize("NFC", joined)
     for code, to in _FOLD_ONLY.items():  # no replacement holds a folded character: order is free
         ch = chr(code)
-        if ch in joined:
+        if (code < 0x80 or not ascii_only) and ch in joined:
             joined = joined.replace(ch, to)
     # each whitespace run becomes one space (what " ".join(text.split()) does, without a list
     # of every word); the separators are not whitespace

@@ -91,7 +91,7 @@ def check_dates(name: str, file: str, frame: pd.DataFrame) -> Iterator[Problem]:
         if not _has(frame, col, start, end, basis):
             continue
         codes, uniques = pd.factorize(frame[col], use_na_sentinel=True)
-        ulo, uhi, umsg = bounds_many([str(v) for v in uniques])
+        ulo, uhi, umsg = bounds_many(uniques.astype(str).tolist())
         given = codes >= 0
         pick = np.where(given, codes, 0)
         want_lo = np.where(given, ulo[pick] if len(uniques) else NAT, NAT)
