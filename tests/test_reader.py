@@ -272,3 +272,5 @@ def test_a_header_wider_or_narrower_than_every_row_is_named_once_at_row_1() -> N
     assert ("csv-row-width", 1) in [(p.code, p.row) for p in narrower]
     mixed = reader.read(b"a,b\n1,2,3\n3,4\n", "x.csv").problems  # one row wrong: no header-level cause
     assert [(p.code, p.row) for p in mixed] == [("csv-row-width", 2)]
+    single = reader.read(b"a,b\n1,2,3\n", "x.csv").problems  # one row only: that row says it all
+    assert [(p.code, p.row) for p in single] == [("csv-row-width", 2)]

@@ -270,7 +270,7 @@ def _structure(data: bytes, table: CsvTable, max_columns: int) -> tuple[bytes, l
     blank = np.flatnonzero(starts == ends)
     wrong = np.flatnonzero((cells != width) & (starts != ends))
     data_rows = np.flatnonzero(starts[1:] != ends[1:]) + 1
-    if len(wrong) and len(wrong) == len(data_rows) and len(np.unique(cells[wrong])) == 1:
+    if len(wrong) > 1 and len(wrong) == len(data_rows) and len(np.unique(cells[wrong])) == 1:
         k = int(cells[wrong[0]])
         add(  # one cause, named once before the rows it sets off
             "csv-row-width",
