@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .. import boundary
+from .. import arrowtext, boundary
 from ..errors import BoundaryError
 from ..problems import Problem
 from ..rules import Context, rule
@@ -376,11 +376,11 @@ class _Rows:
         import pyarrow.compute as pc
 
         self.block, self.code, self.order, self.bounds = block, code, order, bounds
-        excerpts = pa.array(block.frame[block.cols[1]], from_pandas=True)  # zero-copy for Arrow-backed strings
+        excerpts = arrowtext.column(block.frame[block.cols[1]])  # the column's own chunks: no copy
         self.excerpts = excerpts
         #: the excerpts as Arrow string views (16 bytes a row) pointing into the column's own
         #: text, chunk by chunk (the text is never copied)
-        chunks = excerpts.chunks if isinstance(excerpts, pa.ChunkedArray) else [excerpts]
+        chunks = excerpts.chunks
         views: list[np.ndarray] = []
         self.data: list[pa.Buffer] = []
         for chunk in chunks:
