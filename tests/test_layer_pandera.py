@@ -263,3 +263,19 @@ def test_a_text_column_is_checked_by_its_dtype() -> None:
         (2, "t", "type-wrong"),
         (4, "t", "type-wrong"),
     ]
+
+
+def test_allowed_values_come_from_categories_as_the_loader_reads_them() -> None:
+    """A field with Data Package v2 `categories` and no `constraints.enum`: the validator refuses
+    a value outside them, as the loader does (one definition of the allowed values: Field.categories)."""
+    import pandas as pd
+
+    from cartel_directive.checks.frames import check
+    from cartel_directive.tableschema import TableSchema
+
+    schema = TableSchema(
+        "t", {"fields": [{"name": "kind", "type": "string", "categories": [{"value": "a", "label": "A"}, "b"]}]}
+    )
+    frame = pd.DataFrame({"kind": pd.array(["a", "b", "c", None], "string")})
+    problems = check("t.csv", schema, frame, {"t": frame}, {"t": schema}, [])
+    assert [(p.row, p.column, p.code) for p in problems] == [(4, "kind", "constraint-enum")]

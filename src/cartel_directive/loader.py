@@ -20,13 +20,12 @@ column; the index is a plain ``RangeIndex``. pandera is imported only for
 from __future__ import annotations
 
 import copy
-import hashlib
 import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from . import boundary
-from .descriptor import TABLES, Package, file_digest
+from .descriptor import TABLES, Package, bytes_digest, file_digest
 from .errors import DataError, IntegrityError, UnknownTableError, ValidationError
 from .resources import PackageNotFoundError, bundled_root
 
@@ -89,13 +88,13 @@ def _verified(pkg: Package, table: str, *, read: bool, verify: bool = True) -> t
         fix = "reinstall cartel-directive" if _bundled(pkg) else f"restore it in the copy at {pkg.root}"
         raise IntegrityError(f"{file}: missing; the package is incomplete ({fix})")
     if not verify:  # an edited copy: the caller chose to skip the size and SHA-256 comparison
-        return file, file.read_bytes() if read else None
+        return file, boundary.read_bytes(file) if read else None  # a regular file: never blocks on a pipe
     if not expected_hash:
         raise IntegrityError(f"{file}: datapackage.json records no hash for {table!r}, so it cannot be verified")
     data = None
     if read:  # hash the very bytes that are parsed
         data = boundary.read_bytes(file)  # a regular file: never blocks on a pipe
-        size, digest = len(data), f"sha256:{hashlib.sha256(data).hexdigest()}"
+        size, digest = bytes_digest(data)
     else:
         size, digest = file_digest(file)
     if digest != expected_hash or (expected_bytes is not None and size != expected_bytes):

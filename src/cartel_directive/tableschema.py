@@ -9,10 +9,8 @@ types.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from functools import cached_property
-from pathlib import Path
 from typing import Any
 
 #: Per Table Schema type: (pandas dtype, SQLite type, Stata handling, codebook wording).
@@ -198,8 +196,3 @@ class TableSchema:
     @property
     def description(self) -> str:
         return self.descriptor.get("description", "")
-
-
-def load_schema(path: Path, name: str) -> TableSchema:
-    """Read one ``schemas/<name>.schema.json``."""
-    return TableSchema(name=name, descriptor=json.loads(path.read_text(encoding="utf-8")))

@@ -36,8 +36,10 @@ _QUOTES = "'\"‘’‚‛“”„‟′″«»‹›`´"
 _DASHES = "-‐‑‒–—―−"
 _FOLD = {ord(c): "'" for c in _QUOTES} | {ord(c): "-" for c in _DASHES} | {ord("…"): "..."}
 
-# Characters that only appear in this package's text as leftovers of mojibake.
-MOJIBAKE = re.compile("[ĂÃÂâ\ufffd]|â€")
+#: Characters that only appear in this package's text as leftovers of mojibake (the hygiene
+#: layer refuses them in any cell).
+MOJIBAKE_CHARS = "ĂÃÂâ\ufffd"
+MOJIBAKE = re.compile(f"[{MOJIBAKE_CHARS}]")
 
 
 class UnknownDamageProfile(ValueError):

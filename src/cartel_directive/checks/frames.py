@@ -32,8 +32,8 @@ def _field_checks(f: Field) -> list[pa.Check]:
 
     c = f.constraints
     checks = []
-    if "enum" in c:
-        allowed = [str(v) for v in c["enum"]]
+    if f.categories is not None:  # the allowed values: `categories` where given, else `constraints.enum`
+        allowed = [cat.value for cat in f.categories]
         checks.append(
             pa.Check(
                 _membership(_typed_values(f, allowed)),

@@ -18,6 +18,7 @@ from .. import arrowtext
 from ..boundary import show
 from ..problems import Problem
 from ..rules import Context, rule
+from ..textfold import MOJIBAKE_CHARS
 
 if TYPE_CHECKING:
     import numpy as np
@@ -85,7 +86,7 @@ def header(ctx: Context) -> Iterator[Problem]:
 #: Code points flagged wherever they stand in a cell, by rule (the invisible set is Unicode category Cf).
 _CONTROL_CPS = frozenset([*range(0x00, 0x09), *range(0x0B, 0x20), *range(0x7F, 0xA0), 0x2028, 0x2029])
 _BIDI_CPS = frozenset([0x061C, 0x200E, 0x200F, *range(0x202A, 0x202F), *range(0x2066, 0x206A)])
-_MOJIBAKE_CPS = frozenset(ord(c) for c in "ĂÃÂâ\ufffd")  # textfold.MOJIBAKE's characters
+_MOJIBAKE_CPS = frozenset(ord(c) for c in MOJIBAKE_CHARS)
 _CHAR_RULES = (
     ("cell-control-character", "contains a control character"),
     ("cell-bidi-control", "contains a bidirectional control character, which reorders what a reader sees"),
