@@ -8,6 +8,10 @@ hand-written ``metadata/changes_reasons.csv``, matched by table, row id and fiel
 specific entry first (``*`` matches any row id or field). The script stops if a difference has
 no reason, or a reason matches no difference, so neither can go stale.
 
+A changed excerpt (``evidence``, ``other_evidence``) is recorded as where it stands in the
+archive, ``FILE:START-END``, never as its text: the repository cites the articles, it does not
+copy them (rows written before this rule are placed once, by finding their text in the archive).
+
 Rows of earlier releases already in ``data/changes.csv`` (and the ids retired before the
 first release, listed in ``metadata/changes_reasons.csv`` with ``version`` set) are kept as
 they are, with their ids: change ids are never renumbered.
@@ -20,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -34,6 +39,40 @@ RELEASES = Path("metadata/releases.json")
 REASONS = Path("metadata/changes_reasons.csv")
 CHANGES = Path("data/changes.csv")
 LINK_TABLES = ("event_actors",)  # rows without an id of their own: removed, not retired
+#: Fields holding the articles' own words, with the columns that say where they stand. A change
+#: records the excerpt's place in the archive (``FILE:START-END``), never its text: the repository
+#: cites the articles, it does not copy them.
+EXCERPTS = {
+    "evidence": ("source_file", "evidence_start", "evidence_end"),
+    "other_evidence": ("other_source_file", "other_evidence_start", "other_evidence_end"),
+}
+SPAN = re.compile(r"[^:/\\]+\.txt:[0-9]+-[0-9]+")
+
+
+def _span(row: dict[str, str], field: str) -> str:
+    """Where the row's excerpt in ``field`` stands (empty when the row has none)."""
+    file, start, end = (row.get(c, "") for c in EXCERPTS[field])
+    return f"{file}:{start}-{end}" if row.get(field) else ""
+
+
+def _located(text: str) -> str:
+    """The place of an excerpt recorded as text by an earlier version of this script (found by folding)."""
+    if not text or SPAN.fullmatch(text):
+        return text
+    from cartel_directive.resources import sources_dir
+    from cartel_directive.textfold import FoldedText
+
+    folder, how = sources_dir(None)
+    if folder is None:
+        raise SystemExit(f"changes: the source archive is needed to place an excerpt ({how})")
+    sources = {r["source_file"]: r for r in _records((ROOT / "data" / "sources.csv").read_bytes(), "sources.csv")}
+    hits = []
+    for name, row in sources.items():
+        raw = (folder / name).read_text(encoding="utf-8")
+        hits += [f"{name}:{a}-{b}" for a, b in FoldedText.build(raw, row["encoding_damage"] or None).find_all(text)]
+    if len(hits) != 1:
+        raise SystemExit(f"changes: an excerpt of an earlier change stands {len(hits)} times in the archive: {text!r}")
+    return hits[0]
 
 
 def _schema(table: str) -> dict:
@@ -92,6 +131,8 @@ def differences(commit: str) -> list[dict[str, str]]:
                     cells[col] = ["", new[key][col]]
             for col in sorted(cells, key=fields.index):
                 before, after = cells[col]
+                if col in EXCERPTS:
+                    before, after = _span(old[key], col), _span(new[key], col)
                 out.append(
                     {
                         "table_name": table,
@@ -126,17 +167,27 @@ def _match(d: dict[str, str], entries: list[dict[str, str]]) -> dict[str, str] |
     return best
 
 
+def _key(r: dict[str, str]) -> tuple[str, str, str, str]:
+    return (r["table_name"], r["row_id"], r["change_kind"], r.get("field_name") or "")
+
+
 def build(release: str, commit: str) -> tuple[list[str], list[list[str]]]:
     header = [f["name"] for f in _schema("changes")["fields"]]
     entries = _reasons()
     path = ROOT / CHANGES
     kept: list[dict[str, str]] = []
+    ids: dict[tuple[str, str, str, str], str] = {}  # this release's changes already numbered keep their ids
     if path.is_file():
         table = read(path.read_bytes(), str(CHANGES))
         if table.frame is None:
             raise SystemExit("\n".join(map(str, table.problems)))
         rows = table.frame.to_numpy(dtype=object).tolist()
-        kept = [dict(zip(header, r, strict=True)) for r in rows if r[header.index("version")] != release]
+        records = [dict(zip(header, r, strict=True)) for r in rows]
+        kept = [r for r in records if r["version"] != release]
+        ids = {_key(r): r["change_id"] for r in records if r["version"] == release}
+        for r in kept:  # rows written when changes still copied excerpts: their places instead
+            if r["field_name"] in EXCERPTS:
+                r["old_value"], r["new_value"] = _located(r["old_value"]), _located(r["new_value"])
     known = {(r["version"], r["table_name"], r["row_id"], r["change_kind"]) for r in kept}
     for e in entries:  # changes of earlier releases that no diff can show (ids retired before the first release)
         if e["version"] and (e["version"], e["table_name"], e["row_id"], "retired") not in known:
@@ -160,13 +211,14 @@ def build(release: str, commit: str) -> tuple[list[str], list[list[str]]]:
             missing.append(f"{d['table_name']} {d['row_id']} {d.get('field_name', '')} ({d['change_kind']})")
             continue
         used.add(id(e))
-        fresh.append({**d, "version": release, "reason": e["reason"], "reported_by": e["reported_by"]})
+        row = {**d, "version": release, "reason": e["reason"], "reported_by": e["reported_by"]}
+        fresh.append({**row, "change_id": ids.get(_key(row), "")})
     stale = [e for e in entries if not e["version"] and id(e) not in used]
     if missing or stale:
         lines = [f"  no reason in {REASONS}: {m}" for m in missing]
         lines += [f"  reason matches no change: {e['table_name']} {e['row_id']} {e['field_name']}" for e in stale]
         raise SystemExit("changes: the reasons file does not fit the difference:\n" + "\n".join(lines))
-    numbers = [int(r["change_id"][4:]) for r in kept if r.get("change_id")]
+    numbers = [int(r["change_id"][4:]) for r in [*kept, *fresh] if r.get("change_id")]
     n = max(numbers, default=0)
     for r in [*kept, *fresh]:
         if not r.get("change_id"):

@@ -149,3 +149,24 @@ def test_curation_record_counts_the_current_tables() -> None:
         "discrepancies",
         "changes",
     }
+
+
+def test_the_changes_table_cites_changed_excerpts_and_never_copies_them(archive: Path) -> None:
+    """A changed excerpt is recorded as FILE:START-END, a span of an archived article (no text of it)."""
+    import re
+
+    sources = {r["source_file"]: r for r in rows("sources")}
+    spans = 0
+    for r in rows("changes"):
+        if r["field_name"] not in ("evidence", "other_evidence"):
+            continue
+        for value in (r["old_value"], r["new_value"]):
+            if not value:
+                continue
+            m = re.fullmatch(r"([^:/\\]+\.txt):([0-9]+)-([0-9]+)", value)
+            assert m, (r["change_id"], value)
+            name, start, end = m.group(1), int(m.group(2)), int(m.group(3))
+            text = (archive / name).read_text(encoding="utf-8")
+            assert name in sources and 0 <= start < end <= len(text), (r["change_id"], value)
+            spans += 1
+    assert spans > 100  # the excerpts of three releases' changes
