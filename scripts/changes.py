@@ -23,11 +23,13 @@ they are, with their ids: change ids are never renumbered.
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import re
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 from csv_diff import compare
 
@@ -55,21 +57,29 @@ def _span(row: dict[str, str], field: str) -> str:
     return f"{file}:{start}-{end}" if row.get(field) else ""
 
 
-def _located(text: str) -> str:
-    """The place of an excerpt recorded as text by an earlier version of this script (found by folding)."""
-    if not text or SPAN.fullmatch(text):
-        return text
+@functools.cache
+def _archive() -> dict[str, Any]:
+    """Each archived file, repaired and folded (read once, and only when an old row needs placing)."""
     from cartel_directive.resources import sources_dir
     from cartel_directive.textfold import FoldedText
 
     folder, how = sources_dir(None)
     if folder is None:
         raise SystemExit(f"changes: the source archive is needed to place an excerpt ({how})")
-    sources = {r["source_file"]: r for r in _records((ROOT / "data" / "sources.csv").read_bytes(), "sources.csv")}
-    hits = []
-    for name, row in sources.items():
-        raw = (folder / name).read_text(encoding="utf-8")
-        hits += [f"{name}:{a}-{b}" for a, b in FoldedText.build(raw, row["encoding_damage"] or None).find_all(text)]
+    sources = _records((ROOT / "data" / "sources.csv").read_bytes(), "sources.csv")
+    return {
+        r["source_file"]: FoldedText.build(
+            (folder / r["source_file"]).read_text(encoding="utf-8"), r["encoding_damage"] or None
+        )
+        for r in sources
+    }
+
+
+def _located(text: str) -> str:
+    """The place of an excerpt recorded as text by an earlier version of this script (found by folding)."""
+    if not text or SPAN.fullmatch(text):
+        return text
+    hits = [f"{name}:{a}-{b}" for name, folded in _archive().items() for a, b in folded.find_all(text)]
     if len(hits) != 1:
         raise SystemExit(f"changes: an excerpt of an earlier change stands {len(hits)} times in the archive: {text!r}")
     return hits[0]

@@ -219,7 +219,7 @@ def test_a_foreign_key_over_two_fields_compares_codes() -> None:
         ),
     }
     schemas = {"parent": parent, "child": child}
-    problems = check("child.csv", child, frames["child"], frames, schemas, [])
+    problems = check("child.csv", child, frames["child"], frames, schemas)
     assert [(p.row, p.column, p.code) for p in problems] == [(3, "a", "foreign-key"), (6, "a", "foreign-key")]
 
 
@@ -241,10 +241,10 @@ def test_a_one_field_key_declared_unique_is_hashed_once_and_reported_under_both_
     assert build_schema(one, ["id"], {}, {})[0].unique is None  # no second, frame-level pass
     assert build_schema(pair, ["id", "n"], {}, {})[0].unique == ["id", "n"]
     ids = pd.array(["a", "b", "a", "c", "b"], "string")
-    got = sorted((p.row, p.column, p.code) for p in check("one.csv", one, pd.DataFrame({"id": ids}), {}, {}, []))
+    got = sorted((p.row, p.column, p.code) for p in check("one.csv", one, pd.DataFrame({"id": ids}), {}, {}))
     assert got == [(r, "id", c) for r in (2, 3, 4, 6) for c in ("constraint-unique", "primary-key")]
     frame = pd.DataFrame({"id": ids, "n": pd.array([1, 1, 2, 1, 1], "Int64")})
-    got = sorted((p.row, p.column, p.code) for p in check("pair.csv", pair, frame, {}, {}, []))
+    got = sorted((p.row, p.column, p.code) for p in check("pair.csv", pair, frame, {}, {}))
     assert got == [(3, "id", "primary-key"), (6, "id", "primary-key")]
 
 
@@ -257,9 +257,9 @@ def test_a_text_column_is_checked_by_its_dtype() -> None:
 
     text = TableSchema("text", {"fields": [{"name": "t", "type": "string"}]})
     strings = pd.DataFrame({"t": pd.array(["x", None, "y"], "string")})
-    assert check("text.csv", text, strings, {}, {}, []) == []
+    assert check("text.csv", text, strings, {}, {}) == []
     numbers = pd.DataFrame({"t": pd.array([1, None, 2], "Int64")})
-    assert [(p.row, p.column, p.code) for p in check("text.csv", text, numbers, {}, {}, [])] == [
+    assert [(p.row, p.column, p.code) for p in check("text.csv", text, numbers, {}, {})] == [
         (2, "t", "type-wrong"),
         (4, "t", "type-wrong"),
     ]
@@ -277,5 +277,5 @@ def test_allowed_values_come_from_categories_as_the_loader_reads_them() -> None:
         "t", {"fields": [{"name": "kind", "type": "string", "categories": [{"value": "a", "label": "A"}, "b"]}]}
     )
     frame = pd.DataFrame({"kind": pd.array(["a", "b", "c", None], "string")})
-    problems = check("t.csv", schema, frame, {"t": frame}, {"t": schema}, [])
+    problems = check("t.csv", schema, frame, {"t": frame}, {"t": schema})
     assert [(p.row, p.column, p.code) for p in problems] == [(4, "kind", "constraint-enum")]

@@ -158,7 +158,7 @@ def _pandera_problems(pkg: Package, raw: CsvTable, table: str, verify: bool = Tr
         other = raw if name == table else _read(pkg, name, _verified_bytes(pkg, name, verify)[1])
         assert other.frame is not None
         typed[name] = convert_table(other.frame, pkg.schemas[name], other.file)[0]
-    return frames.check(raw.file, schema, typed[table], typed, pkg.schemas, [])
+    return frames.check(raw.file, schema, typed[table], typed, pkg.schemas)
 
 
 def load(table: str, validate: bool = False, *, root: Root = None, verify: bool = True) -> pd.DataFrame:

@@ -265,9 +265,7 @@ CODES = (
 def table_schema(ctx: Context) -> Iterator[Problem]:
     """Types, constraints, primary and foreign keys of every table, by pandera."""
     for name, typed in ctx.typed.items():
-        yield from check(
-            ctx.files[name], ctx.schemas[name], typed, ctx.typed, ctx.schemas, ctx.type_errors.get(name, [])
-        )
+        yield from check(ctx.files[name], ctx.schemas[name], typed, ctx.typed, ctx.schemas)
 
 
 def check(
@@ -276,9 +274,12 @@ def check(
     typed: pd.DataFrame,
     frames: dict[str, pd.DataFrame],
     schemas: dict[str, TableSchema],
-    type_errors: list[Problem],
 ) -> list[Problem]:
-    """Validate one typed table with its pandera schema; one problem per failing cell."""
+    """Validate one typed table with its pandera schema; one problem per failing cell.
+
+    A cell the typing step refused is missing here; the validator drops what this layer says
+    of such a cell (the type error says it once), so nothing here needs to know of them.
+    """
     import pandera.pandas as pa
     from pandera.errors import SchemaErrorReason as Reason
 
@@ -288,7 +289,7 @@ def check(
         return []
     except pa.errors.SchemaErrors as exc:
         errors = exc.schema_errors
-    already = {(p.row, p.column) for p in type_errors}  # the typing step reported these cells
+    already: set[tuple[int | None, str | None]] = set()  # table-level failures: one problem a row
     out: list[Problem] = []
     pk = schema.primary_key
     key_field = _key_field(schema)
