@@ -31,7 +31,6 @@ version, licence and citation:
 from __future__ import annotations
 
 import json
-import math
 import os
 import re
 import sqlite3
@@ -188,7 +187,6 @@ def export(fmt: str, out: str | os.PathLike[str], *, root: str | os.PathLike[str
             raise ExportError(f"resource name {name!r} is not a Data Package name (a-z, 0-9, '.', '_', '-'); refusing")
     frames = _frames(pkg)
     meta = about(pkg)
-    _refuse_non_finite(frames, pkg)
     writer: Callable[[dict[str, pd.DataFrame], dict[str, TableSchema], Package, About, Path], list[str]] = {
         "parquet": _parquet,
         "sqlite": _sqlite,
@@ -230,18 +228,6 @@ def _frames(pkg: Package) -> dict[str, pd.DataFrame]:
 def _record(pkg: Package, table: str, i: int, column: str) -> str:
     """``data/<table>.csv:<row>:<column>``: rows counted as a spreadsheet counts them (header = row 1)."""
     return f"{pkg.resources[table].path}:{i + 2}:{column}"
-
-
-def _refuse_non_finite(frames: dict[str, pd.DataFrame], pkg: Package) -> None:
-    for name, df in frames.items():
-        for f in pkg.schemas[name].fields:
-            if f.type != "number":
-                continue
-            for i, v in enumerate(df[f.name].tolist()):  # missing is <NA>, not a float
-                if isinstance(v, float) and not math.isfinite(v):
-                    raise ExportError(
-                        f"{_record(pkg, name, i, f.name)}: {v} is not a finite number; refusing to export"
-                    )
 
 
 # Parquet ------------------------------------------------------------------------------
