@@ -147,3 +147,33 @@ def test_changelog_has_data_and_code_sections_and_the_policy(root: Path) -> None
     assert "### Data" in text and "### Code" in text
     for word in ("patch", "minor", "major"):
         assert word in text.lower()
+
+
+def test_a_copy_without_citation_cff_is_cited_from_its_own_descriptor(pkg_copy: Path) -> None:
+    """The one fallback (``citation.metadata``): a copy's datapackage.json, never the installed package's CFF."""
+    d = json.loads((pkg_copy / "datapackage.json").read_text(encoding="utf-8"))
+    d["title"], d["version"] = "A derived copy & co", "9.9.9"
+    d["contributors"] = [{"title": "Someone Else", "roles": ["creator"]}, {"title": "A Helper", "roles": ["other"]}]
+    (pkg_copy / "datapackage.json").write_text(json.dumps(d), encoding="utf-8")
+    assert not (pkg_copy / "CITATION.cff").exists()
+    cff = citation.metadata(pkg_copy)
+    assert cff == {
+        "title": "A derived copy & co",
+        "type": "dataset",
+        "authors": [{"name": "Someone Else"}],
+        "version": "9.9.9",
+    }
+    assert citation.cite("apa", pkg_copy) == "Someone Else. (n.d.). A derived copy & co (Version 9.9.9) [Data set]."
+    lib = bibtexparser.parse_string(citation.cite("bibtex", pkg_copy))
+    assert not lib.failed_blocks
+    fields = lib.entries[0].fields_dict
+    assert (fields["title"].value, fields["version"].value) == ("{A derived copy \\& co}", "9.9.9")
+    assert fields["author"].value == "{Someone Else}"
+    # with a CITATION.cff beside it, the file rules
+    (pkg_copy / "CITATION.cff").write_text(
+        'cff-version: 1.2.0\ntitle: "From the file"\ntype: dataset\nauthors:\n  - name: "The file"\nversion: "1.2.3"\n'
+        'message: "cite it"\n',
+        encoding="utf-8",
+    )
+    assert citation.metadata(pkg_copy)["title"] == "From the file"
+    assert citation.cite("apa", pkg_copy) == "The file. (n.d.). From the file (Version 1.2.3) [Data set]."

@@ -90,6 +90,28 @@ def about_bits() -> tuple[str, str]:
     return cd.version(), cite("apa")
 
 
+def test_a_copy_without_citation_cff_is_cited_as_cite_cites_it(pkg_copy: Path, tmp_path: Path, capsys) -> None:
+    """One fallback citation (citation.metadata): the exports cite a copy as ``cite --package`` does."""
+    from cartel_directive.citation import cite
+
+    d = json.loads((pkg_copy / "datapackage.json").read_text(encoding="utf-8"))
+    d["title"], d["contributors"] = "A derived copy", [{"title": "Someone Else", "roles": ["creator"]}]
+    (pkg_copy / "datapackage.json").write_text(json.dumps(d), encoding="utf-8")
+    meta = exports.about(Package.open(pkg_copy))
+    assert (
+        meta.citation
+        == cite("apa", pkg_copy)
+        == f"Someone Else. (n.d.). A derived copy (Version {d['version']}) [Data set]."
+    )
+    assert meta.bibtex == cite("bibtex", pkg_copy) and "title = {{A derived copy}}" in meta.bibtex
+    code, _, err = export(capsys, "sqlite", tmp_path / "out", pkg_copy)
+    assert code == 0, err
+    con = sqlite3.connect(tmp_path / "out" / "cartel-directive.sqlite")
+    stored = dict(con.execute("SELECT key, value FROM package_metadata WHERE key IN ('citation', 'bibtex')"))
+    con.close()
+    assert stored == {"citation": meta.citation, "bibtex": meta.bibtex}
+
+
 # Parquet ------------------------------------------------------------------------------
 
 

@@ -177,8 +177,12 @@ def from_descriptor(descriptor: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def _metadata(root: Path | None) -> dict[str, Any]:
-    """``CITATION.cff`` of the package at ``root``, else what its ``datapackage.json`` says."""
+def metadata(root: Path | None = None) -> dict[str, Any]:
+    """What to cite the package at ``root`` from: its ``CITATION.cff``, else what its ``datapackage.json`` says.
+
+    The one fallback for a copy without ``CITATION.cff`` (:func:`from_descriptor`): ``cite``,
+    ``cite_row`` and the exports all cite through here.
+    """
     base = root or bundled_root()
     if os.path.lexists(base / CFF_FILE):
         return read_cff(base)
@@ -194,7 +198,7 @@ def cite(fmt: str, root: Path | None = None) -> str:
         raise CartelDirectiveError(f"unknown citation format {fmt!r}; choose one of: {', '.join(FORMATS)}")
     if fmt == "cff":
         return _read(cff_path(root)).rstrip("\n")
-    cff = _metadata(root)
+    cff = metadata(root)
     return bibtex(cff) if fmt == "bibtex" else apa(cff)
 
 
@@ -236,7 +240,7 @@ def cite_row(fmt: str, table: str, key: str, root: Path | None = None) -> str:
     """The dataset's citation in ``fmt`` (``apa`` or ``bibtex``), narrowed to one row of one table."""
     if fmt not in ("apa", "bibtex"):
         raise CartelDirectiveError(f"a row is cited in apa or bibtex, not {fmt!r}")
-    cff = _metadata(root)
+    cff = metadata(root)
     where = row_reference(table, row_key(table, key, root))
     if fmt == "apa":
         return f"{apa(cff)} Cited: {where}."

@@ -114,17 +114,11 @@ class About:
 
 
 def about(pkg: Package) -> About:
-    """What the package says about itself; the citation comes from its own ``CITATION.cff``."""
-    d = pkg.descriptor
-    title = str(d.get("title") or d.get("name") or STEM)
-    apa = bib = ""
-    if (pkg.root / "CITATION.cff").is_file():
-        from .citation import cite
+    """What the package says about itself; its citation as ``cite`` gives it (``CITATION.cff``, else the descriptor)."""
+    from .citation import apa, bibtex, metadata
 
-        apa, bib = cite("apa", pkg.root), cite("bibtex", pkg.root)
-    else:  # a copy without CITATION.cff: cite what its own descriptor says, never the bundled package
-        who = "; ".join(str(c.get("title", "")) for c in d.get("contributors", []) if isinstance(c, dict))
-        apa = f"{who + '. ' if who else ''}{title} (Version {pkg.version}) [Data set]."
+    d = pkg.descriptor
+    cff = metadata(pkg.root)  # a copy without CITATION.cff: its own descriptor, never the bundled package
     licenses = [lic for lic in d.get("licenses", []) if isinstance(lic, dict)]
     files = [
         (name, r.path, r.descriptor.get("bytes"), str(r.descriptor.get("hash", "")).removeprefix("sha256:"))
@@ -132,12 +126,12 @@ def about(pkg: Package) -> About:
     ]
     return About(
         name=str(d.get("name") or STEM),
-        title=title,
+        title=str(d.get("title") or d.get("name") or STEM),
         description=" ".join(str(d.get("description", "")).split()),
         version=pkg.version,
         licenses=licenses,
-        citation=apa,
-        bibtex=bib,
+        citation=apa(cff),
+        bibtex=bibtex(cff),
         descriptor=d,
         files=files,
     )
