@@ -112,6 +112,102 @@ def test_a_copy_without_citation_cff_is_cited_as_cite_cites_it(pkg_copy: Path, t
     assert stored == {"citation": meta.citation, "bibtex": meta.bibtex}
 
 
+# A field of integers with categories --------------------------------------------------
+
+#: ``grade``: integer categories declared out of sorted order (3, 1, 2), ordered; ``level``: a v1 integer enum.
+GRADES = [{"value": 3, "label": "high"}, {"value": 1, "label": "low"}, {"value": 2, "label": "middle"}]
+SCORES = [["sc-1", "3", "20"], ["sc-2", "1", "10"], ["sc-3", "", ""], ["sc-4", "2", "20"]]
+
+
+@pytest.fixture
+def scores_pkg(pkg: Path) -> Path:
+    """The package plus a resource ``scores`` whose categorical fields are integers (valid, as export demands)."""
+    schema = {
+        "fields": [
+            {"name": "score_id", "type": "string", "title": "Score", "description": "Id.", "constraints": {"required": True}},
+            {"name": "grade", "type": "integer", "title": "Grade", "description": "Coded grade.",
+             "categories": GRADES, "categoriesOrdered": True},
+            {"name": "level", "type": "integer", "title": "Level", "description": "A v1 enum.",
+             "constraints": {"enum": [20, 10]}},
+        ],
+        "primaryKey": ["score_id"],
+        "description": "Made-up scores.",
+    }  # fmt: skip
+    (pkg / "schemas" / "scores.schema.json").write_text(json.dumps(schema, indent=2) + "\n", encoding="utf-8")
+    file = pkg / "data" / "scores.csv"
+    file.write_text(csvformat.dumps([f["name"] for f in schema["fields"]], SCORES), encoding="utf-8")
+    d = json.loads((pkg / "datapackage.json").read_text(encoding="utf-8"))
+    size, digest = file_digest(file)
+    d["resources"].append(
+        {"name": "scores", "path": "data/scores.csv", "schema": "schemas/scores.schema.json", "title": "Scores",
+         "description": "Made-up scores.", "format": "csv", "mediatype": "text/csv", "encoding": "utf-8",
+         "bytes": size, "hash": digest}
+    )  # fmt: skip
+    (pkg / "datapackage.json").write_text(json.dumps(d, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    return pkg
+
+
+def test_integer_categories_survive_every_export(scores_pkg: Path, tmp_path: Path, capsys) -> None:
+    """The exports code categoricals as the loader typed them: integers, not strings matched against integers."""
+    import duckdb
+    import openpyxl
+    import pyarrow.parquet as pq
+    import pyreadstat
+
+    loaded = cd.load("scores", root=scores_pkg)
+    assert list(loaded["grade"].cat.categories) == [3, 1, 2] and loaded["grade"].cat.ordered
+    grade, level = [3, 1, None, 2], [20, 10, None, 20]
+    for fmt in exports.FORMATS:
+        code, _, err = export(capsys, fmt, tmp_path / fmt, scores_pkg)
+        assert code == 0, (fmt, err)
+
+    table = pq.read_table(tmp_path / "parquet" / "scores.parquet")
+    assert table.column("grade").to_pylist() == grade and table.column("level").to_pylist() == level
+    # Parquet keeps a dictionary's type only for text: integer categories come back as int64 values,
+    # their categories and order described by the schema in the file's ``resource`` metadata
+    assert str(table.schema.field("grade").type) == "int64"
+    resource = json.loads(table.schema.metadata[b"resource"])
+    assert resource["schema"]["fields"][1]["categories"] == GRADES
+    file = tmp_path / "parquet" / "scores.parquet"
+    assert duckdb.sql(f"SELECT grade FROM '{file}' ORDER BY score_id").fetchall() == [(v,) for v in grade]
+
+    con = sqlite3.connect(tmp_path / "sqlite" / "cartel-directive.sqlite")
+    rows = con.execute("SELECT grade, typeof(grade), level FROM scores ORDER BY score_id").fetchall()
+    assert rows == [(3, "integer", 20), (1, "integer", 10), (None, "null", None), (2, "integer", 20)]
+    con.execute("UPDATE scores SET grade = 2 WHERE score_id = 'sc-1'")  # a category: allowed
+    with pytest.raises(sqlite3.IntegrityError):  # not a category: refused by the CHECK
+        con.execute("UPDATE scores SET grade = 4 WHERE score_id = 'sc-1'")
+    con.close()
+
+    df, meta = pyreadstat.read_dta(str(tmp_path / "stata" / "scores.dta"))
+    labels = meta.variable_value_labels["grade"]
+    assert labels == {1: "3", 2: "1", 3: "2"}  # codes 1..n in the schema's order, labelled with the values
+    assert [None if pd.isna(c) else labels[int(c)] for c in df["grade"]] == ["3", "1", None, "2"]
+    assert meta.variable_value_labels["level"] == {1: "20", 2: "10"}
+    assert "`3`: high; `1`: low; `2`: middle" in "\n".join(meta.notes)
+
+    ws = openpyxl.load_workbook(tmp_path / "xlsx" / "cartel-directive.xlsx")["scores"]
+    header = [c.value for c in ws[1]]
+    cells = [[r[header.index(n)] for n in ("grade", "level")] for r in ws.iter_rows(min_row=2, values_only=True)]
+    assert cells == [list(p) for p in zip(grade, level, strict=True)]
+
+
+def test_a_field_with_categories_must_come_coded(pkg: Path) -> None:
+    """A column of text where the loader gives a categorical is refused, never silently re-coded into nulls."""
+    from cartel_directive.tableschema import TableSchema
+
+    schema = TableSchema("t", {"fields": [{"name": "grade", "type": "integer", "categories": GRADES}]})
+    text = pd.DataFrame({"grade": pd.array(["3", "1"], dtype="string")})
+    meta = exports.about(Package.open(pkg))
+    for make in (
+        lambda: exports.arrow_table(text, schema),
+        lambda: exports.create_table_sql(schema, text),
+        lambda: exports.stata_frame(text, schema, meta, path="data/t.csv"),
+    ):
+        with pytest.raises(exports.ExportError, match="grade: a field with categories, but not a categorical column"):
+            make()
+
+
 # Parquet ------------------------------------------------------------------------------
 
 

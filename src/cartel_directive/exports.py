@@ -2,17 +2,20 @@
 
 Every export first validates the package (the layers that need no source archive) and
 refuses an invalid one; it reads the tables through the loader (one reading and typing
-step); it writes the whole output into a temporary folder, then publishes it into
-``--out`` in one step (:func:`cartel_directive.boundary.publish`: all or nothing, never
-through a symlink, no name leaving ``--out``, no temp file left). Every file carries the package's
-version, licence and citation:
+step) and writes its typed columns as they are: categories come coded by the loader,
+never re-coded from text, and numbers are finite (the typing step refuses others). It
+writes the whole output into a temporary folder, then publishes it into ``--out`` in
+one step (:func:`cartel_directive.boundary.publish`: all or nothing, never through a
+symlink, no name leaving ``--out``, no temp file left). Every file carries the
+package's version, licence and citation:
 
 - ``parquet``: one ``<table>.parquet`` per table. Dates are ``date32``; categorical
   fields are Arrow dictionaries, ordered only where the schema says so
-  (``categoriesOrdered``); each column carries its title and description as field
-  metadata; the file metadata holds ``datapackage`` (the descriptor), ``resource`` (this
-  table's resource with its Table Schema inlined), ``version``, ``license`` and
-  ``citation``.
+  (``categoriesOrdered``; Parquet keeps the dictionary type of text only, so integer
+  categories read back as their integers, listed in the ``resource`` metadata); each
+  column carries its title and description as field metadata; the file metadata holds
+  ``datapackage`` (the descriptor), ``resource`` (this table's resource with its Table
+  Schema inlined), ``version``, ``license`` and ``citation``.
 - ``sqlite``: ``cartel-directive.sqlite`` with every table (primary keys, foreign keys,
   NOT NULL and category CHECKs declared; an index on every foreign-key column), plus
   ``package_metadata`` (package, version, licence, citation), ``package_files`` (each data
@@ -50,6 +53,7 @@ from .resources import bundled_root
 from .tableschema import Field, TableSchema
 
 if TYPE_CHECKING:
+    import numpy as np
     import pandas as pd
 
 FORMATS = ("parquet", "sqlite", "stata", "xlsx")
@@ -138,25 +142,41 @@ def about(pkg: Package) -> About:
 
 
 # The field-type mapping ------------------------------------------------------------------
-# Types and categories come from the one field mapping, tableschema.Field (to_arrow, to_sql,
-# categories, categories_ordered); nothing here keeps a table of types.
+# Types come from the one field mapping, tableschema.Field (to_arrow, to_sql, to_stata,
+# categories, categories_ordered); categorical values come coded from the one typing step
+# (the loader's categoricals). Nothing here keeps a table of types or re-codes a column.
 
 
 @dataclass(frozen=True)
-class Categories:
-    """A field's categories in the schema's order, whether that order means something, and their labels."""
+class Coded:
+    """A categorical column as the loader typed it: each row's position in ``values`` (-1: missing).
 
+    ``values`` are the categories typed as the field's values (integers for an integer
+    field), in the schema's order.
+    """
+
+    codes: np.ndarray
     values: list[Any]
-    ordered: bool
-    labels: dict[Any, str] = field(default_factory=dict)
 
 
-def categories(f: Field) -> Categories | None:
-    """The field's categories (Data Package v2 ``categories``, or a v1 ``enum``: unordered), or None."""
-    cats = f.categories
-    if cats is None:
+def coded(col: pd.Series, f: Field, where: str = "") -> Coded | None:
+    """The loader's coding of a field with categories (None for a field without); never re-coded from text."""
+    import pandas as pd
+
+    if f.categories is None:
         return None
-    return Categories([c.value for c in cats], f.categories_ordered, {c.value: c.label for c in cats if c.label})
+    if not isinstance(col.dtype, pd.CategoricalDtype):
+        raise ExportError(
+            f"{where or f.name}: a field with categories, but not a categorical column "
+            "(exports take the tables as the loader types them)"
+        )
+    return Coded(col.cat.codes.to_numpy(), col.cat.categories.tolist())
+
+
+def _text(value: object) -> str:
+    """A typed value as a person reads it (a date as ``YYYY-MM-DD``)."""
+    sql = _sql_value(value)
+    return sql if isinstance(sql, str) else str(value)
 
 
 # Entry point -----------------------------------------------------------------------------
@@ -235,20 +255,17 @@ def _resource_with_schema(pkg: Package, name: str) -> dict[str, Any]:
 
 def arrow_table(df: pd.DataFrame, schema: TableSchema) -> Any:
     """The table as Arrow, typed by ``Field.to_arrow``, each field with its title, description and unit."""
-    import pandas as pd
     import pyarrow as pa
 
     arrays, fields = [], []
     for f in schema.fields:
         col = df[f.name]
         typ = f.to_arrow()
-        cats = categories(f)
-        if cats is not None:
-            value_type = typ.value_type
-            codes = pd.Categorical(col.astype(object).where(col.notna(), None), categories=cats.values).codes
-            dictionary = pa.array(cats.values).cast(value_type)
-            indices = pa.array(codes, type=pa.int32(), mask=codes < 0)
-            arr = pa.DictionaryArray.from_arrays(indices, dictionary, ordered=cats.ordered)
+        c = coded(col, f, f"{schema.name}::{f.name}")
+        if c is not None:
+            dictionary = pa.array(c.values).cast(typ.value_type)
+            indices = pa.array(c.codes, type=pa.int32(), mask=c.codes < 0)
+            arr = pa.DictionaryArray.from_arrays(indices, dictionary, ordered=typ.ordered)
         elif f.type == "date":
             arr = pa.array(col, from_pandas=True).cast(typ)
         else:
@@ -301,35 +318,40 @@ def _comment(text: str) -> str:
     return " ".join(text.split())
 
 
-def _column_sql(schema: TableSchema, f: Field) -> str:
+def _column_sql(f: Field, c: Coded | None) -> str:
     parts = [_q(f.name), f.to_sql()]
     if f.required:
         parts.append("NOT NULL")
     if f.type == "boolean":
         parts.append(f"CHECK ({_q(f.name)} IN (0, 1))")
-    cats = categories(f)
-    if cats is not None:
-        parts.append(f"CHECK ({_q(f.name)} IN ({', '.join(_sql_literal(v) for v in cats.values)}))")
+    if c is not None:  # the typed categories, stored as the column stores its values
+        parts.append(f"CHECK ({_q(f.name)} IN ({', '.join(_sql_literal(_sql_value(v)) for v in c.values)}))")
     head = f"  -- {_comment(f.title)}"
     if f.description:
         head += f": {_comment(f.description)}"
     return f"{head}\n  " + " ".join(parts)
 
 
-def create_table_sql(schema: TableSchema) -> str:
-    """``CREATE TABLE`` for one Table Schema: columns (title and description as comments), NOT NULL, CHECKs, keys.
+def create_table_sql(schema: TableSchema, df: pd.DataFrame) -> str:
+    """``CREATE TABLE`` for one table as the loader typed it: columns (title and description as comments),
+    NOT NULL, CHECKs (a category CHECK lists the typed categories), keys.
 
+    >>> import pandas as pd
     >>> from cartel_directive.tableschema import TableSchema
-    >>> s = TableSchema("t", {"fields": [{"name": "t_id", "title": "Id", "constraints": {"required": True}}],
+    >>> s = TableSchema("t", {"fields": [{"name": "t_id", "title": "Id", "constraints": {"required": True}},
+    ...                                  {"name": "n", "type": "integer", "categories": [2, 1]}],
     ...                       "primaryKey": ["t_id"]})
-    >>> print(create_table_sql(s))
+    >>> df = pd.DataFrame({"t_id": ["a"], "n": pd.Categorical([1], categories=[2, 1])})
+    >>> print(create_table_sql(s, df))
     CREATE TABLE "t" (
       -- Id
       "t_id" TEXT NOT NULL,
+      -- n
+      "n" INTEGER CHECK ("n" IN (2, 1)),
       PRIMARY KEY ("t_id")
     )
     """
-    items = [_column_sql(schema, f) for f in schema.fields]
+    items = [_column_sql(f, coded(df[f.name], f, f"{schema.name}::{f.name}")) for f in schema.fields]
     if schema.primary_key:
         items.append(f"  PRIMARY KEY ({', '.join(map(_q, schema.primary_key))})")
     for fk in schema.foreign_keys:
@@ -402,7 +424,7 @@ def _sqlite(
     try:
         with con:
             for name, df in frames.items():
-                con.execute(create_table_sql(schemas[name]))
+                con.execute(create_table_sql(schemas[name], df))
                 for sql in create_index_sql(schemas[name]):
                     con.execute(sql)
                 cols = list(df.columns)
@@ -456,11 +478,11 @@ def categories_text(f: Field) -> str | None:
     >>> categories_text(s.fields[0])
     'Values: `a`: first; `b`.'
     """
-    cats = categories(f)
+    cats = f.categories
     if cats is None:
         return None
-    items = [f"`{v}`: {cats.labels[v]}" if cats.labels.get(v) else f"`{v}`" for v in cats.values]
-    return ("Ordered values, lowest first: " if cats.ordered else "Values: ") + "; ".join(items) + "."
+    items = [f"`{c.value}`: {c.label}" if c.label else f"`{c.value}`" for c in cats]
+    return ("Ordered values, lowest first: " if f.categories_ordered else "Values: ") + "; ".join(items) + "."
 
 
 #: For datasette's links: the column that names a row, where the table has one.
@@ -638,17 +660,16 @@ def stata_frame(df: pd.DataFrame, schema: TableSchema, meta: About, title: str =
         if problem:
             raise ExportError(f"{where}::{f.name}: {problem}; Stata would rename it, so the export is refused")
         col = df[f.name]
-        cats = categories(f)
+        c = coded(col, f, f"{where}::{f.name}")
         kind = f.to_stata()  # the one field mapping: label / date / byte / int / float / str
-        if kind == "label" and cats is not None:
-            codes = pd.Categorical(col.astype(object).where(col.notna(), None), categories=cats.values).codes
-            codes_s = pd.Series(codes.astype("int64") + 1)
+        if c is not None:  # kind "label": the loader's codes, shifted to 1..n
+            codes_s = pd.Series(c.codes.astype("int64") + 1)
             out[f.name] = (
                 codes_s.astype("float64").where(codes_s > 0)
                 if (codes_s == 0).any()
-                else codes_s.astype("int16" if len(cats.values) < 32_000 else "int32")
+                else codes_s.astype("int16" if len(c.values) < 32_000 else "int32")
             )
-            result.value_labels[f.name] = {i + 1: str(c) for i, c in enumerate(cats.values)}
+            result.value_labels[f.name] = {i + 1: _text(v) for i, v in enumerate(c.values)}
         elif kind == "date":
             out[f.name] = col
             result.dates[f.name] = "td"
@@ -666,11 +687,11 @@ def stata_frame(df: pd.DataFrame, schema: TableSchema, meta: About, title: str =
         notes = [f"{label}: {' '.join(f.description.split())}" if f.description else label]
         if f.unit:
             notes.append(f"Unit: {f.unit}.")
-        if cats is not None:
+        if c is not None:
             notes.append(
                 "Stored as codes 1..n with value labels: "
-                + ", ".join(f"{i + 1} = {v}" for i, v in enumerate(cats.values))
-                + (" (ordered)." if cats.ordered else " (unordered: the codes carry no order).")
+                + ", ".join(f"{i + 1} = {_text(v)}" for i, v in enumerate(c.values))
+                + (" (ordered)." if f.categories_ordered else " (unordered: the codes carry no order).")
             )
             notes.append(str(categories_text(f)))
         if f.type == "string" and not f.required:
