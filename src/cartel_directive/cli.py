@@ -8,10 +8,24 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from . import __version__
 from .boundary import show
 from .errors import BoundaryError, CartelDirectiveError, MissingExtraError
 from .resources import PackageNotFoundError
+
+
+def _version() -> str:
+    """The installed distribution's version (read only when asked: importlib.metadata costs ~30 ms to import)."""
+    from . import __version__
+
+    return str(__version__)
+
+
+class _VersionAction(argparse.Action):
+    """``--version``, reading the version only when it is asked for (every other command skips it)."""
+
+    def __call__(self, parser: argparse.ArgumentParser, *args: object, **kwargs: object) -> None:
+        print(f"{parser.prog} {_version()}")  # to standard output, as argparse's own "version" action
+        parser.exit()
 
 
 class UsageError(Exception):
@@ -124,7 +138,7 @@ def _info(args: argparse.Namespace) -> int:
     pkg = _open(_package(args))
     d = pkg.descriptor
     print(f"{d.get('title', d.get('name', 'cartel-directive'))}")
-    print(f"version {pkg.version} (Python package {__version__}); files in {pkg.root}")
+    print(f"version {pkg.version} (Python package {_version()}); files in {pkg.root}")
     print()
     names = _names(pkg)
     width = max(map(len, names), default=0)
@@ -186,7 +200,7 @@ def parser() -> argparse.ArgumentParser:
         prog="cartel-directive",
         description="A hand-curated dataset of four news reports on the August 2025 US directive against Latin American drug cartels.",
     )
-    p.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    p.add_argument("--version", action=_VersionAction, nargs=0, help="show the version and exit")
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
     package_help = "datapackage.json or its folder (default: the current folder's package, else the installed one)"
 
