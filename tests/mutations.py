@@ -28,16 +28,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from cartel_directive.checks.crossfield import EVIDENCE_BLOCKS
 from strategies import TABLES, csv_text, restamp
 
 PLACEHOLDER = "\ue000"
-EVIDENCE_BLOCKS = {
-    "actors": [""],
-    "events": [""],
-    "statements": [""],
-    "statistics": [""],
-    "discrepancies": ["", "other_"],
-}
 DATE_BLOCKS = {"events": "date", "statements": "date", "statistics": "period"}
 #: Text columns whose content other rules read (kept out of the free-text edits).
 BOUND_TEXT = {"evidence", "other_evidence", "quote", "derivation", "outlet"}
