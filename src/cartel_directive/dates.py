@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     import numpy as np
@@ -35,9 +35,13 @@ def _side(i: int) -> str:
 PATTERN = rf"^{_side(1)}(?:(?P<slash>/){_side(2)})?$"
 
 
-def bounds_many(values: Sequence[str]) -> tuple[np.ndarray, np.ndarray, list[str | None]]:
+def bounds_many(values: Sequence[str] | Any) -> tuple[np.ndarray, np.ndarray, list[str | None]]:
     """First and last possible day of each EDTF string, as int64 days since 1970-01-01
-    (:data:`NAT` for an open end), and for each an error message (None when valid)."""
+    (:data:`NAT` for an open end), and for each an error message (None when valid).
+
+    ``values`` is a sequence of strings or an Arrow string array. One regular expression
+    splits every value; Arrow casts its digits; numpy does the calendar (:func:`days_from_civil`).
+    """
     import numpy as np
     import pyarrow as pa
     import pyarrow.compute as pc
@@ -45,66 +49,89 @@ def bounds_many(values: Sequence[str]) -> tuple[np.ndarray, np.ndarray, list[str
     n = len(values)
     if n == 0:  # e.g. a column whose every cell is empty: nothing to bound
         return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64), []
-    parts = pc.extract_regex(pa.array(list(values), pa.string()), PATTERN)
-    matched = np.asarray(parts.is_valid().to_numpy(zero_copy_only=False), dtype=bool)
+    texts = values if isinstance(values, pa.Array | pa.ChunkedArray) else pa.array(list(values), pa.string())
+    parts = pc.extract_regex(texts, PATTERN)
+    matched = parts.is_valid().to_numpy(zero_copy_only=False)
     parts = parts.fill_null({k: "" for k in (f.name for f in parts.type)})
 
-    def field(name: str) -> np.ndarray:
-        return np.asarray(pc.struct_field(parts, name).to_numpy(zero_copy_only=False), dtype=str)
+    def field(name: str) -> Any:
+        return pc.struct_field(parts, name)
+
+    def present(arr: Any, *absent: str) -> np.ndarray:
+        """Where the part is given (not empty, nor one of ``absent``)."""
+        out = pc.not_equal(arr, "")
+        for a in absent:
+            out = pc.and_(out, pc.not_equal(arr, a))
+        return out.to_numpy(zero_copy_only=False)
+
+    def number(arr: Any, where: np.ndarray, default: int) -> np.ndarray:
+        """The part's digits as int64 where ``where``, else ``default`` (Arrow's cast: digits only here)."""
+        digits = pc.if_else(pa.array(where), arr, pa.scalar(str(default), arr.type))
+        return digits.cast(pa.int64()).to_numpy()
 
     error = np.zeros(n, dtype=np.int8)  # 0 valid, 1 not EDTF, 2 a season, 3 year 0, 4 day past the month's end
     ends = []
     for i in (1, 2):
-        y, m, d, x, o = (field(f"{k}{i}") for k in "ymdxo")
-        year = np.where(y != "", y, "0")
-        xyear = np.where(x != "", x, "0")
-        lo_y = np.where(x != "", np.char.replace(xyear.astype(str), "X", "0"), year).astype(np.int64)
-        hi_y = np.where(x != "", np.char.replace(xyear.astype(str), "X", "9"), year).astype(np.int64)
-        month_given = (m != "") & (m != "XX")
-        month = np.where(month_given, m, "1").astype(np.int64)
-        day_given = (d != "") & (d != "XX")
-        day = np.where(day_given, d, "1").astype(np.int64)
-        given = (y != "") | (x != "")
+        y, m, d, x = (field(f"{k}{i}") for k in "ymdx")
+        has_y, has_x = present(y), present(x)
+        year = number(y, has_y, 0)
+        lo_y = np.where(has_x, number(pc.replace_substring(x, "X", "0"), has_x, 0), year)
+        hi_y = np.where(has_x, number(pc.replace_substring(x, "X", "9"), has_x, 0), year)
+        month_given, day_given = present(m, "XX"), present(d, "XX")
+        month_xx = present(m) & ~month_given
+        month = number(m, month_given, 1)
+        day_ = number(d, day_given, 1)
+        given = has_y | has_x
         seasonal = month_given & _between(month, 21, 41)  # seasons (21-24 at level 1, 25-41 at level 2)
-        bad = given & (((m == "XX") & day_given) | (month_given & ~_between(month, 1, 12) & ~seasonal))
-        bad |= given & day_given & ~_between(day, 1, 31)
+        bad = given & ((month_xx & day_given) | (month_given & ~_between(month, 1, 12) & ~seasonal))
+        bad |= given & day_given & ~_between(day_, 1, 31)
         season = given & ~bad & seasonal
-        month = np.where(season, 1, month)
-        first_month = np.where(month_given, month, 1)
-        last_month = np.where(month_given, month, 12)
-        lo_m = ((np.clip(lo_y, 1, 9999) - 1970) * 12 + first_month - 1).astype("datetime64[M]")
-        hi_m = ((np.clip(hi_y, 1, 9999) - 1970) * 12 + last_month - 1).astype("datetime64[M]")
-        month_days = ((hi_m + 1).astype("datetime64[D]") - hi_m.astype("datetime64[D]")).astype(np.int64)
-        past_end = given & ~bad & ~season & day_given & (day > month_days)
-        year0 = given & ~bad & ~season & (lo_y < 1)
-        lo = np.where(
-            day_given,
-            lo_m.astype("datetime64[D]").astype(np.int64) + day - 1,
-            lo_m.astype("datetime64[D]").astype(np.int64),
-        )
-        hi = np.where(
-            day_given,
-            hi_m.astype("datetime64[D]").astype(np.int64) + day - 1,
-            (hi_m + 1).astype("datetime64[D]").astype(np.int64) - 1,
-        )
+        ok = given & ~bad & ~season
+        first_month = np.where(month_given & ok, month, 1)
+        last_month = np.where(month_given & ok, month, 12)
+        lo_year, hi_year = np.clip(lo_y, 1, 9999), np.clip(hi_y, 1, 9999)
+        last_days = month_days(hi_year, last_month)
+        past_end = ok & day_given & (day_ > last_days)
+        year0 = ok & (lo_y < 1)
+        lo = days_from_civil(lo_year, first_month, np.where(day_given & ok, day_, 1))
+        hi = days_from_civil(hi_year, last_month, np.where(day_given & ok, np.minimum(day_, last_days), last_days))
         lo = np.where(given, lo, NAT)
         hi = np.where(given, hi, NAT)
         for code, mask in ((1, bad), (2, season), (3, year0), (4, past_end)):
             error = np.where((error == 0) & mask, code, error)
-        ends.append((lo, hi, o != ""))
+        ends.append((lo, hi, present(field(f"o{i}"))))
     (lo1, hi1, open1), (_, hi2, _) = ends
-    slash = field("slash") != ""
+    slash = present(field("slash"))
     error = np.where(~matched | (open1 & ~slash), 1, error)
     lo = lo1
     hi = np.where(slash, hi2, hi1)
     messages: list[str | None] = [None] * n
     for k in np.flatnonzero(error).tolist():
-        messages[k] = _message(values[k], int(error[k]))
+        messages[k] = _message(str(texts[k].as_py()), int(error[k]))
     return lo, hi, messages
 
 
 def _between(x: np.ndarray, lo: int, hi: int) -> np.ndarray:
     return (x >= lo) & (x <= hi)
+
+
+def month_days(year: np.ndarray, month: np.ndarray) -> np.ndarray:
+    """Days in each (year, month) of the proleptic Gregorian calendar (0 for a month outside 1..12)."""
+    import numpy as np
+
+    days = np.array([0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31, 0], dtype=np.int64)[np.clip(month, 0, 13)]
+    leap = (year % 4 == 0) & ((year % 100 != 0) | (year % 400 == 0))
+    return days + ((month == 2) & leap)
+
+
+def days_from_civil(year: np.ndarray, month: np.ndarray, day: np.ndarray) -> np.ndarray:
+    """Days since 1970-01-01 of each valid date (Howard Hinnant's ``days_from_civil``, vectorised)."""
+    y = year - (month <= 2)
+    era = y // 400
+    yoe = y - era * 400
+    doy = (153 * (month + 9 - 12 * (month > 2)) + 2) // 5 + day - 1
+    doe = yoe * 365 + yoe // 4 - yoe // 100 + doy
+    return era * 146097 + doe - 719468
 
 
 def _message(value: str, error: int) -> str:

@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any
 
 from . import arrowtext
 from .boundary import show
+from .dates import days_from_civil, month_days
 from .problems import Problem
 from .tableschema import Field, TableSchema
 
@@ -272,29 +273,10 @@ def _convert(field: Field, cells: _Cells) -> tuple[Any, np.ndarray, np.ndarray]:
     ymd = cells.numbers(shaped, "date")
     year, month, day = ymd // 10000, ymd // 100 % 100, ymd % 100
     range_bad = shaped & ((year < _YEARS[0]) | (year > _YEARS[1]))
-    real = shaped & ~range_bad & (month >= 1) & (month <= 12) & (day >= 1) & (day <= _month_days(year, month))
-    stamps = np.where(real, _days_from_civil(year, month, day), 0).astype("datetime64[D]").astype("datetime64[ns]")
+    real = shaped & ~range_bad & (month >= 1) & (month <= 12) & (day >= 1) & (day <= month_days(year, month))
+    stamps = np.where(real, days_from_civil(year, month, day), 0).astype("datetime64[D]").astype("datetime64[ns]")
     stamps[~real] = np.datetime64("NaT")
     return stamps, ~empty & ~range_bad & ~real, range_bad
-
-
-def _month_days(year: np.ndarray, month: np.ndarray) -> np.ndarray:
-    """Days in each (year, month) of the proleptic Gregorian calendar (0 for a month outside 1..12)."""
-    import numpy as np
-
-    days = np.array([0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31, 0], dtype=np.int64)[np.clip(month, 0, 13)]
-    leap = (year % 4 == 0) & ((year % 100 != 0) | (year % 400 == 0))
-    return days + ((month == 2) & leap)
-
-
-def _days_from_civil(year: np.ndarray, month: np.ndarray, day: np.ndarray) -> np.ndarray:
-    """Days since 1970-01-01 of each valid date (Howard Hinnant's ``days_from_civil``, vectorised)."""
-    y = year - (month <= 2)
-    era = y // 400
-    yoe = y - era * 400
-    doy = (153 * (month + 9 - 12 * (month > 2)) + 2) // 5 + day - 1
-    doe = yoe * 365 + yoe // 4 - yoe // 100 + doy
-    return era * 146097 + doe - 719468
 
 
 def convert_table(
