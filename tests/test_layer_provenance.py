@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from hypothesis import example, given
+from hypothesis import given
 from hypothesis import strategies as st
 
 from cartel_directive.textfold import MOJIBAKE, FoldedText, repair
@@ -100,27 +100,6 @@ def test_without_archive_the_layer_says_it_did_not_run(gen, monkeypatch) -> None
 
     os.environ.pop("CARTEL_DIRECTIVE_SOURCES", None)
     assert main(["validate", str(gen[0]), "--require-provenance"]) == 2  # a usage error, not invalid data
-
-
-@given(st.one_of(st.binary(max_size=40), st.text(max_size=40).map(lambda t: t.encode("utf-8"))))
-@example(b"a\xed\xa0\x80")  # a surrogate
-@example(b"\xc0\xaf")  # an overlong form
-@example(b"\xf4\x90\x80\x80")  # beyond U+10FFFF
-@example("é".encode()[:1])  # cut short
-def test_characters_is_pythons_utf8(data: bytes) -> None:
-    """Arrow's in-place UTF-8 check accepts exactly what Python decodes, and counts its characters."""
-    import pytest
-
-    from cartel_directive.checks.provenance import _characters
-
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        with pytest.raises(UnicodeDecodeError) as raised:
-            _characters(data)
-        assert str(raised.value) == str(exc)
-    else:
-        assert _characters(data) == len(text)
 
 
 @given(st.data())

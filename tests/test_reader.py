@@ -13,7 +13,7 @@ import io
 
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, example, given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from cartel_directive import csvformat, reader
@@ -209,47 +209,6 @@ def test_a_file_of_many_blocks_reads_as_the_csv_module_reads_it() -> None:
     bad = data.replace(b"\nid-050002,x", b'\nid-050002,x"y"', 1)  # stray quotes far into the file
     t = read(bad, "t.csv")
     assert [(p.code, p.row, p.column) for p in t.problems] == [("csv-quote", 50_004, "text")]
-
-
-#: bytes that decide UTF-8 well-formedness: ASCII, continuation ranges' edges, every kind of first byte
-UTF8_BYTES = st.lists(
-    st.sampled_from([0x41, 0x0A, 0x7F, 0x80, 0x8F, 0x90, 0x9F, 0xA0, 0xBF, 0xC0, 0xC1, 0xC2, 0xDF, 0xE0, 0xE1])
-    | st.sampled_from([0xEC, 0xED, 0xEE, 0xEF, 0xF0, 0xF1, 0xF3, 0xF4, 0xF5, 0xFF]),
-    max_size=40,
-).map(bytes)
-
-
-def _python_errors(data: bytes) -> list[tuple[int, int]]:
-    """What Python's decoder names, decoding the rest of the file after each bad sequence."""
-    out, pos = [], 0
-    while True:
-        try:
-            data[pos:].decode("utf-8")
-            return out
-        except UnicodeDecodeError as exc:
-            out.append((pos + exc.start, data[pos + exc.start]))
-            pos += exc.end
-
-
-@given(UTF8_BYTES | st.text().map(str.encode) | st.binary(max_size=40))
-@example(b"a\xed\xa0\x80b")  # a surrogate
-@example(b"\xed\x9f\xbf")  # the last code point before them
-@example(b"\xc0\x80\xc1\xbf")  # overlong two-byte forms
-@example(b"\xe0\x9f\xbf\xe0\xa0\x80")  # overlong three-byte form, then the first well-formed one
-@example(b"\xf0\x8f\xbf\xbf\xf0\x90\x80\x80")  # overlong four-byte form, then the first well-formed one
-@example(b"\xf4\x8f\xbf\xbf\xf4\x90\x80\x80\xf5\x80")  # U+10FFFF, then beyond it
-@example(b"x\xe2\x82")  # truncated at the end
-@example(b"\x80abc\xbf")  # continuation bytes alone
-@example(b"\xe2\x82\xac\xe2\xac\xe2")  # a good sequence, a short one, a cut one
-def test_utf8_is_decided_as_python_decides(data: bytes) -> None:
-    for block in (64, reader._BLOCK):
-        reader_block, reader._BLOCK = reader._BLOCK, block
-        try:
-            arr = np.frombuffer(data, dtype=np.uint8)
-            assert reader._is_utf8(arr) == (not _python_errors(data))
-            assert reader._undecodable(data, arr) == _python_errors(data)
-        finally:
-            reader._BLOCK = reader_block
 
 
 @given(st.lists(st.integers(0, 2**64 - 1), max_size=50))

@@ -27,7 +27,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import boundary, csvformat, reader
+from . import boundary, csvformat, reader, utf8
 from .checks.crossfield import EVIDENCE_BLOCKS
 from .descriptor import TABLES, Package, file_digest
 from .errors import BoundaryError
@@ -117,15 +117,14 @@ def _sums(archive: Path, problems: list[Problem]) -> dict[str, str] | None:
     if not os.path.lexists(archive / SUMS):
         return None
     try:
-        text = boundary.read_file(archive, SUMS, file=SUMS, column=None, what="source archive", limit=1 << 20).decode(
-            "utf-8"
-        )
+        data = boundary.read_file(archive, SUMS, file=SUMS, column=None, what="source archive", limit=1 << 20)
     except BoundaryError as exc:
         problems += exc.problems
         return None
-    except UnicodeDecodeError as exc:
-        problems.append(Problem(SUMS, None, None, f"is not UTF-8 (byte {exc.start})", "", "archive-sums-invalid"))
+    if errors := utf8.check(data).errors:
+        problems.append(Problem(SUMS, None, None, f"is not UTF-8 (byte {errors[0].start})", "", "archive-sums-invalid"))
         return None
+    text = data.decode("utf-8")
     out = {}
     for n, line in enumerate(text.splitlines(), start=1):
         m = re.fullmatch(r"([0-9a-f]{64}) [ *](.+)", line)
@@ -223,20 +222,19 @@ def _sources(
         data = _identify(archive, name, row, col, r, (file, accept, sums), problems, accepted)
         if data is None:
             continue
-        try:
-            raw = data.decode("utf-8")
-        except UnicodeDecodeError as exc:
+        if errors := utf8.check(data).errors:
             problems.append(
                 Problem(
                     file,
                     r,
                     "source_file",
-                    f"the archived file {name} is not UTF-8 (byte {exc.start})",
+                    f"the archived file {name} is not UTF-8 (byte {errors[0].start})",
                     "",
                     "archive-not-utf8",
                 )
             )
             continue
+        raw = data.decode("utf-8")
         damage = row[col["encoding_damage"]] or None
         if damage is not None and damage not in DAMAGE_PROFILES:
             problems.append(

@@ -5,8 +5,9 @@ and the scripts) reads it here. Two steps, one path:
 
 1. a vectorised byte scan (numpy) of the structure: quotes, record ends, cells per
    record, blank records, carriage returns, NUL bytes, a byte-order mark and bytes that
-   are not UTF-8, each located by record row (the header is row 1, as in a spreadsheet
-   and Frictionless) and, where there is one, column;
+   are not UTF-8 (:func:`utf8.check` decides, as everywhere in the package), each
+   located by record row (the header is row 1, as in a spreadsheet and Frictionless)
+   and, where there is one, column;
 2. when that structure is valid, pandas' C parser splits the cells (``dtype=str``, no
    missing-value guessing), which on such input splits exactly as Python's ``csv``
    module does (``tests/test_reader.py`` proves it on generated and mutated files).
@@ -21,12 +22,12 @@ Needs only pandas and numpy (the light install); uses pyarrow's strings where it
 
 from __future__ import annotations
 
-import codecs
 import csv
 import io
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from . import utf8
 from .problems import Problem
 
 if TYPE_CHECKING:
@@ -242,8 +243,11 @@ def _structure(data: bytes, table: CsvTable, max_columns: int) -> tuple[bytes, l
     bad = len(out)
     if b"\x00" in data:
         located("csv-nul", np.flatnonzero(scan.arr == 0), lambda _: "contains a NUL byte (0x00); remove it")
-    for pos, byte in _undecodable(data, scan.arr):
-        located("csv-encoding", np.array([pos]), lambda _, b=byte: f"is not UTF-8: byte {b:#04x} cannot be decoded")
+    for err in utf8.check(data, MAX_LOCATED + 1).errors:
+        byte = data[err.start]
+        located(
+            "csv-encoding", np.array([err.start]), lambda _, b=byte: f"is not UTF-8: byte {b:#04x} cannot be decoded"
+        )
     if len(scan.quotes) % 2:
         located(
             "csv-quote",
@@ -314,77 +318,6 @@ def _lf_only(data: bytes, scan: _Scan, add) -> tuple[bytes, _Scan]:
     keep[crlf] = False
     data = fixed[keep].tobytes()
     return data, _Scan(data)
-
-
-def _undecodable(data: bytes, arr: np.ndarray) -> list[tuple[int, int]]:
-    """(byte offset, byte) of the first bytes of each sequence that is not UTF-8, at most MAX_LOCATED.
-
-    Whether the file is UTF-8 is decided by :func:`_is_utf8` over whole arrays; only a file
-    that is not is walked with Python's decoder, which names each bad sequence as Python
-    would (one block at a time, so the walk costs one decoding of the file at most).
-    """
-    if data.isascii() or _is_utf8(arr):
-        return []
-    out: list[tuple[int, int]] = []
-    view = memoryview(data)
-    pos, n = 0, len(data)
-    while pos < n and len(out) <= MAX_LOCATED:
-        try:
-            pos += codecs.utf_8_decode(view[pos : pos + _BLOCK], "strict", pos + _BLOCK >= n)[1]
-        except UnicodeDecodeError as exc:
-            out.append((pos + exc.start, data[pos + exc.start]))
-            pos += exc.end
-    return out
-
-
-def _utf8_tables() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Per first byte: continuation bytes a well-formed sequence needs (0: never a first byte
-    of one), and the range its second byte must lie in (Unicode's table 3-7: no overlong
-    forms, no surrogates, nothing above U+10FFFF)."""
-    import numpy as np
-
-    need = np.zeros(256, dtype=np.int64)
-    need[0xC2:0xE0], need[0xE0:0xF0], need[0xF0:0xF5] = 1, 2, 3
-    low, high = np.full(256, 0x80, dtype=np.uint8), np.full(256, 0xBF, dtype=np.uint8)
-    low[0xE0], high[0xED], low[0xF0], high[0xF4] = 0xA0, 0x9F, 0x90, 0x8F
-    return need, low, high
-
-
-def _is_utf8(arr: np.ndarray) -> bool:
-    """Whether the bytes are well-formed UTF-8, decided over whole arrays.
-
-    Every byte from 0xC0 up must start a well-formed sequence whose continuation bytes
-    (0x80-0xBF) follow it, and the file must hold no other continuation bytes: a lead's
-    continuations are not leads, so no two sequences share one, and their count equals
-    the count of continuation bytes only when none stands alone.
-    """
-    import numpy as np
-
-    need, low, high = _utf8_tables()
-    n = len(arr)
-    hit = np.empty(min(n, _BLOCK), dtype=bool)
-    claimed = continuations = 0
-    for at in range(0, n, _BLOCK):
-        block = arr[at : at + _BLOCK]
-        here = hit[: len(block)]
-        continuations += int(np.count_nonzero(np.greater_equal(block, 0x80, out=here)))
-        lead = np.flatnonzero(np.greater_equal(block, 0xC0, out=here)) + at
-        continuations -= len(lead)
-        if not len(lead):
-            continue
-        first = arr[lead]
-        k = need[first]
-        if not k.all() or int((lead + k).max()) >= n:
-            return False
-        claimed += int(k.sum())
-        second = arr[lead + 1]
-        if ((second < low[first]) | (second > high[first])).any():
-            return False
-        for i in (2, 3):
-            more = lead[k >= i] + i
-            if ((arr[more] & 0xC0) != 0x80).any():
-                return False
-    return claimed == continuations
 
 
 def _stray_quotes(scan: _Scan) -> np.ndarray:

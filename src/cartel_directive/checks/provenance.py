@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .. import arrowtext, boundary
+from .. import arrowtext, boundary, utf8
 from ..errors import BoundaryError
 from ..problems import Problem
 from ..rules import Context, rule
@@ -124,10 +124,8 @@ def _identity(
             out += [Problem(sfile, row, "source_file", p.message, LAYER, p.code) for p in exc.problems]
         return None
     digest = hashlib.sha256(data).hexdigest()
-    try:
-        chars: int | None = _characters(data)
-    except UnicodeDecodeError as exc:
-        chars, bad = None, exc
+    decoded = utf8.check(data)
+    chars = decoded.characters
     found = None
     for row, sha, size, damage, content_end in claims:
         if sha is not None and digest != sha:
@@ -155,7 +153,12 @@ def _identity(
         if chars is None:
             out.append(
                 Problem(
-                    sfile, row, "source_file", f"archived file {name} is not UTF-8: {bad}", LAYER, "archive-not-utf8"
+                    sfile,
+                    row,
+                    "source_file",
+                    f"archived file {name} is not UTF-8: {decoded.errors[0]}",
+                    LAYER,
+                    "archive-not-utf8",
                 )
             )
             continue
@@ -173,28 +176,6 @@ def _identity(
         if damage is None or damage in DAMAGE_PROFILES:
             found = (data, damage, chars)
     return found
-
-
-def _characters(data: bytes) -> int:
-    """How many characters UTF-8 ``data`` holds; Python's own UnicodeDecodeError when it is not UTF-8.
-
-    Arrow validates the bytes in place (no Python string of the whole file is made);
-    only invalid bytes are decoded by Python, for its error message.
-    """
-    if data.isascii():
-        return len(data)
-    import numpy as np
-    import pyarrow as pa
-    import pyarrow.compute as pc
-
-    whole = pa.Array.from_buffers(
-        pa.large_string(), 1, [None, pa.py_buffer(np.array([0, len(data)], dtype=np.int64)), pa.py_buffer(data)]
-    )
-    try:
-        whole.validate(full=True)
-    except pa.ArrowInvalid:
-        return len(data.decode("utf-8"))  # raises the error (Python decides what UTF-8 is)
-    return int(pc.utf8_length(whole)[0].as_py())
 
 
 #: rows whose cut texts are built at once
