@@ -136,3 +136,115 @@ def test_fold_many_is_fold_of_each(texts: list[str]) -> None:
 
     assert fold_many(texts) == [fold(t) for t in texts]
     assert fold_many(texts) == [" ".join(unicodedata.normalize("NFC", t).translate(_FOLD).split()) for t in texts]
+
+
+#: Text the folding has to map: decomposed and precomposed accents, marks after a space, curly quotes,
+#: dashes, the ellipsis, runs of every kind of whitespace, a letter NFC makes two (U+0958), a sign NFC
+#: makes a letter (U+212B), Hangul jamo NFC joins, and the mojibake of the damaged profile.
+FOLDABLE = st.lists(
+    st.sampled_from(
+        [*"aeEnoA'\"`-.,", "\u0301", "\u0303", "\u0308", "\u0323", "é", "ñ", "“", "”", "’", "‘", "—", "–", "…"]
+    )
+    | st.sampled_from([" ", "  ", "\n", "\t", "\xa0", "\u2000", "\u3000", "\x1c"])
+    | st.sampled_from(["\u0958", "\u212b", "\u1100", "\u1161", "\u11a8", "â", "Ă", "Ă©", "Ä", "Ă\x81", "Ă\u02dd"]),
+    max_size=40,
+).map("".join)
+RAW = st.one_of(
+    st.tuples(FOLDABLE, st.sampled_from([None, LATIN10_PROFILE])),
+    st.tuples(FOLDABLE.map(damage), st.just(LATIN10_PROFILE)),
+    st.tuples(CLEAN.map(damage), st.just(LATIN10_PROFILE)),
+    st.tuples(ANY, st.sampled_from([None, LATIN10_PROFILE])),
+)
+
+
+@given(RAW)
+def test_folded_text_is_the_folding_with_a_map(case: tuple[str, str | None]) -> None:
+    raw, profile = case
+    ft = FoldedText.build(raw, profile)
+    assert ft.text == fold(repair(raw, profile))
+    assert len(ft.text) == len(ft.starts) == len(ft.ends)
+    assert all(0 <= s < e <= len(raw) for s, e in zip(ft.starts.tolist(), ft.ends.tolist(), strict=True))
+    assert list(ft.starts) == sorted(ft.starts) and list(ft.ends) == sorted(ft.ends)
+
+
+@given(RAW, st.data())
+def test_every_whole_span_folds_to_its_text_and_is_found(case: tuple[str, str | None], data) -> None:
+    """Any stretch of the folded text that starts and ends on whole units (not on a space) is what its
+    raw span folds to, and find_all gives that span (but for one edge of the damaged profile's repair)."""
+    raw, profile = case
+    ft = FoldedText.build(raw, profile)
+    n = len(ft.text)
+    firsts = [i for i in range(n) if ft.text[i] != " " and (i == 0 or ft.starts[i] != ft.starts[i - 1])]
+    lasts = [j for j in range(1, n + 1) if ft.text[j - 1] != " " and (j == n or ft.ends[j] != ft.ends[j - 1])]
+    if not firsts:
+        return
+    i = data.draw(st.sampled_from(firsts))
+    later = [j for j in lasts if j > i]
+    j = data.draw(st.sampled_from(later))
+    a, b = int(ft.starts[i]), int(ft.ends[j - 1])
+    if fold(repair(raw[a:b], profile)) == ft.text[i:j]:
+        assert (a, b) in ft.find_all(ft.text[i:j])
+    else:  # only a lone "â" that the damaged character after it kept from being read as a quote
+        assert profile and raw[b - 1] == "â" and repair(raw[b - 1 : b + 1], profile) == raw[b - 1 : b + 1]
+        assert (a, b) not in ft.find_all(ft.text[i:j])
+
+
+@given(RAW, st.data())
+def test_find_all_gives_only_spans_that_match(case: tuple[str, str | None], data) -> None:
+    raw, profile = case
+    ft = FoldedText.build(raw, profile)
+    i = data.draw(st.integers(0, len(raw)))
+    j = data.draw(st.integers(i, len(raw)))
+    excerpt = data.draw(st.sampled_from([raw[i:j], repair(raw[i:j], profile), fold(repair(raw, profile))[i:j]]))
+    lo = data.draw(st.integers(0, len(raw)))
+    for a, b in ft.find_all(excerpt, lo):
+        assert a >= lo and matches(raw, a, b, excerpt, profile), (raw, excerpt, a, b)
+
+
+def test_a_decomposed_accent_in_the_archive_is_found() -> None:
+    """The review's case: the archive writes an accent as a letter and a combining mark (NFC joins
+    them); the excerpt, either way, is found, at the raw span that matches it."""
+    raw = "El fiscal Farfa\u0301n-Me\u0301ndez dijo: \u201cno\u201d.\n"
+    ft = FoldedText.build(raw)
+    assert ft.text == fold(raw) == "El fiscal Farfán-Méndez dijo: 'no'."
+    for excerpt in ("Farfán-Méndez", "Farfa\u0301n-Me\u0301ndez", "Méndez dijo: “no”"):
+        [(a, b)] = ft.find_all(excerpt)
+        assert matches(raw, a, b, excerpt, None)
+    assert ft.find_all("Méndez") == [(raw.index("Me\u0301ndez"), raw.index("Me\u0301ndez") + 7)]
+    assert ft.find_all("Farfa") == []  # the archive reads "Farfá": an excerpt may not cut a letter from its accent
+
+
+def test_an_excerpt_may_not_cut_what_folds_as_one() -> None:
+    raw = "wait… then"
+    ft = FoldedText.build(raw)
+    assert ft.find_all("wait...") == [(0, 5)] and ft.find_all("wait..") == [] and ft.find_all("then") == [(6, 10)]
+
+
+def test_attached_covers_every_character_canonical_composition_joins_backwards() -> None:
+    """What :func:`_units` relies on, over all of Unicode: a character not :func:`_attached` starts with
+    a starter that composes with nothing before it; whitespace is never attached, composes with nothing
+    after it, and NFC keeps whitespace whitespace and the rest not."""
+    import sys
+
+    from cartel_directive.textfold import _WHITESPACE, _attached
+
+    seconds = {chr(c) for c in [*range(0x1161, 0x1176), *range(0x11A8, 0x11C3)]}  # Hangul V and T jamo
+    firsts = {chr(c) for c in range(0x1100, 0x1113)} | {chr(c) for c in range(0xAC00, 0xD7A4)}  # L, LV
+    for code in range(sys.maxunicode + 1):
+        d = unicodedata.decomposition(chr(code))
+        if d and not d.startswith("<") and len(d.split()) == 2:
+            a, b = (chr(int(x, 16)) for x in d.split())
+            if unicodedata.normalize("NFC", a + b) == chr(code):
+                firsts.add(a)
+                seconds.add(b)
+    for code in range(sys.maxunicode + 1):
+        ch = chr(code)
+        first = unicodedata.normalize("NFD", ch)[0]
+        if unicodedata.combining(first) or first in seconds:
+            assert _attached(ch), hex(code)
+    for ch in _WHITESPACE:
+        assert not _attached(ch) and ch not in firsts
+        assert all(c.isspace() for c in unicodedata.normalize("NFC", ch))
+    for code in range(0x80, sys.maxunicode + 1):
+        if unicodedata.decomposition(chr(code)) and not chr(code).isspace():
+            assert not any(c.isspace() for c in unicodedata.normalize("NFC", chr(code))), hex(code)

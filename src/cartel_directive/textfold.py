@@ -100,14 +100,18 @@ def repair_pieces(raw: str, profile: str | None) -> list[tuple[str, int, int]]:
     return pieces
 
 
-_RUNS: dict[tuple[str, str], str] = {}
+_RUNS: dict[tuple[str, str], tuple[str, tuple[int, ...]]] = {}
 
 
-def _repair_run(run: str, profile: str) -> str:
-    """The repaired reading of one run of non-ASCII characters (remembered: texts repeat their runs)."""
+def _repair_run(run: str, profile: str) -> tuple[str, tuple[int, ...]]:
+    """The repaired reading of one run of non-ASCII characters, and where each of its characters
+    ends in the run (remembered: texts repeat their runs). Each piece of :func:`repair_pieces` is
+    one character, and the pieces cover the run in order, so a character starts where the one
+    before it ends."""
     hit = _RUNS.get((run, profile))
     if hit is None:
-        hit = _RUNS[(run, profile)] = "".join(p for p, _, _ in repair_pieces(run, profile))
+        pieces = repair_pieces(run, profile)
+        hit = _RUNS[(run, profile)] = ("".join(p for p, _, _ in pieces), tuple(e for _, _, e in pieces))
     return hit
 
 
@@ -135,7 +139,7 @@ def repair_runs(raw: bytes, profile: str) -> tuple[bytes, np.ndarray, np.ndarray
     bounds = np.concatenate(([0], edges, [len(raw)])).astype(np.int64)
     parts = pa.Array.from_buffers(pa.large_string(), len(bounds) - 1, [None, pa.py_buffer(bounds), pa.py_buffer(raw)])
     runs = pc.dictionary_encode(parts.take(np.arange(1, len(parts), 2)))
-    fixed = pa.array([_repair_run(r, profile) for r in runs.dictionary.to_pylist()], pa.large_string())
+    fixed = pa.array([_repair_run(r, profile)[0] for r in runs.dictionary.to_pylist()], pa.large_string())
     index = np.arange(len(parts))
     index[1::2] = len(parts) + runs.indices.to_numpy()
     whole = pa.concat_arrays([parts, fixed]).take(index)
@@ -157,6 +161,7 @@ _WHITESPACE = (
     "\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005"
     "\u2006\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000"
 )
+_WHITESPACE_CODES = [ord(c) for c in _WHITESPACE]
 _FOLD_ONLY = {k: v for k, v in _FOLD.items() if chr(k) != v}
 #: NFC-inert characters, neither whitespace nor folded: texts joined by one of them fold independently
 _SEPARATORS = "\x00\x01\x02\x03\x04\x05\x06\x07\x08\x0e\x0f\x10\x11\x12\x13\x14\x15\x16\x17\x18\x19\x1a\x1b\x7f"
@@ -198,41 +203,113 @@ def fold_many(texts: list[str]) -> list[str]:
     return [t.strip(" ") for t in joined.split(sep)] if sep else [joined.strip(" ")]
 
 
-@dataclass(frozen=True)
-class FoldedText:
-    """A source text after repair and folding, with a map back to raw offsets."""
+def _repaired(raw: str, profile: str | None) -> tuple[str, np.ndarray]:
+    """:func:`repair` of ``raw``, and where each of its characters ends in ``raw`` (it starts
+    where the one before it ends: the repaired characters cover ``raw`` in order)."""
+    import numpy as np
 
+    if not profile:
+        return raw, np.arange(1, len(raw) + 1, dtype=np.int64)
+    data, raw_at, fixed_at = repair_runs(raw.encode("utf-8"), profile)
+    fixed = data.decode("utf-8")
+    part = np.repeat(np.arange(len(raw_at) - 1), np.diff(fixed_at))
+    ends = raw_at[part] + np.arange(len(fixed)) - fixed_at[part] + 1  # ASCII stretches: one for one
+    for k in range(1, len(raw_at) - 1, 2):  # the runs: where each repaired piece ends
+        a, b = int(raw_at[k]), int(raw_at[k + 1])
+        ends[fixed_at[k] : fixed_at[k + 1]] = a + np.asarray(_repair_run(raw[a:b], profile)[1])
+    return fixed, ends
+
+
+def _attached(ch: str) -> bool:
+    """Whether canonical composition may join ``ch`` to the character before it (then the two are
+    folded together): its decomposition starts with a combining character, another mark, or a
+    Hangul vowel or final jamo. A superset of the exact rule (``tests/test_textfold.py``)."""
+    first = unicodedata.normalize("NFD", ch)[0]
+    return unicodedata.combining(first) != 0 or unicodedata.category(first)[0] == "M" or "\u1160" <= first <= "\u11ff"
+
+
+def _units(text: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Where the units of ``text`` start and end, and how many characters :func:`fold` makes of each.
+
+    A unit is a run of whitespace, or a character with the attached characters after it
+    (:func:`_attached`). NFC neither joins nor reorders across the start of a unit, no
+    whitespace character composes with what follows it, and NFC makes whitespace of
+    whitespace only, so ``fold(text)`` is the units' foldings in order, each run of
+    whitespace one space (none at the ends). An ASCII character folds to one character;
+    the other units are folded by :func:`fold_many`.
+    """
+    import numpy as np
+
+    n = len(text)
+    if not n:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    code = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    space = np.isin(code, _WHITESPACE_CODES, kind="table")
+    attached = np.zeros(n, dtype=bool)
+    high = np.flatnonzero(code >= 0x80)
+    if len(high):
+        distinct, which = np.unique(code[high], return_inverse=True)
+        attached[high] = np.array([_attached(chr(c)) for c in distinct.tolist()], dtype=bool)[which]
+    start = np.ones(n, dtype=bool)
+    start[1:] = np.where(space[1:], ~space[:-1], space[:-1] | ~attached[1:])
+    begin = np.flatnonzero(start)
+    end = np.append(begin[1:], n)
+    length = np.ones(len(begin), dtype=np.int64)
+    blank = space[begin]
+    length[blank & ((begin == 0) | (end == n))] = 0  # whitespace at the ends is trimmed
+    other = np.flatnonzero(~blank & ((end - begin > 1) | (code[begin] >= 0x80)))
+    if len(other):
+        folded = fold_many([text[a:b] for a, b in zip(begin[other].tolist(), end[other].tolist(), strict=True)])
+        length[other] = np.fromiter(map(len, folded), dtype=np.int64, count=len(other))
+    return begin, end, length
+
+
+@dataclass(frozen=True, eq=False)
+class FoldedText:
+    """A source text after repair and folding, with a map back to raw offsets.
+
+    ``text`` is ``fold(repair(raw, profile))``; its character ``i`` comes from the raw
+    characters ``[starts[i], ends[i])``. The characters folded from one unit of the
+    repaired text (a letter and the accents NFC joins to it, ``…`` as ``...``, a run of
+    whitespace as one space) share the unit's span.
+    """
+
+    raw: str
+    profile: str | None
     text: str
-    starts: tuple[int, ...]
-    ends: tuple[int, ...]
+    starts: np.ndarray
+    ends: np.ndarray
 
     @classmethod
     def build(cls, raw: str, profile: str | None = None) -> FoldedText:
-        out: list[str] = []
-        starts: list[int] = []
-        ends: list[int] = []
-        for piece, s, e in repair_pieces(raw, profile):
-            for ch in unicodedata.normalize("NFC", piece).translate(_FOLD):
-                if ch.isspace():
-                    if out and out[-1] == " ":
-                        ends[-1] = e
-                        continue
-                    ch = " "
-                out.append(ch)
-                starts.append(s)
-                ends.append(e)
-        return cls("".join(out), tuple(starts), tuple(ends))
+        import numpy as np
+
+        fixed, fixed_ends = _repaired(raw, profile)
+        text = fold(fixed)
+        begin, end, length = _units(fixed)
+        if int(length.sum()) != len(text):  # the units' foldings are the folding (see _units)
+            raise AssertionError("the folding's offset map does not cover its text")
+        unit = np.repeat(np.arange(len(begin)), length)
+        starts = np.concatenate(([0], fixed_ends))[begin][unit]
+        return cls(raw, profile, text, starts, fixed_ends[end - 1][unit])
 
     def find_all(self, excerpt: str, lo: int = 0, hi: int | None = None) -> list[tuple[int, int]]:
-        """Raw ``(start, end)`` spans where the folded ``excerpt`` occurs within raw range [lo, hi)."""
+        """Raw ``(start, end)`` spans where the folded ``excerpt`` occurs within raw range [lo, hi).
+
+        Each occurrence in :attr:`text` is mapped to the raw span of the units it touches
+        and kept when that span :func:`matches` the excerpt. So an occurrence that would
+        cut a unit (an accent from its letter, ``..`` of ``…``) is none, and neither is one
+        whose raw span repairs otherwise on its own (it ends on a lone ``â`` that the
+        character after it kept from being read as a quote).
+        """
         needle = fold(excerpt)
         if not needle:
             return []
         hits = []
         i = self.text.find(needle)
         while i != -1:
-            start, end = self.starts[i], self.ends[i + len(needle) - 1]
-            if start >= lo and (hi is None or end <= hi):
+            start, end = int(self.starts[i]), int(self.ends[i + len(needle) - 1])
+            if start >= lo and (hi is None or end <= hi) and matches(self.raw, start, end, excerpt, self.profile):
                 hits.append((start, end))
             i = self.text.find(needle, i + 1)
         return hits
