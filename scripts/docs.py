@@ -105,7 +105,7 @@ def split_enum(field: Field) -> Documented:
 
 
 def constraint_text(field: Field) -> str:
-    """Pattern, bounds and lengths of a field, in words."""
+    """Pattern, bounds and lengths of a field, in words (its categories are in its type's wording)."""
     c = field.constraints
     parts = []
     if "pattern" in c:
@@ -118,9 +118,6 @@ def constraint_text(field: Field) -> str:
     ):
         if key in c:
             parts.append(f"{label} {c[key]}")
-    if field.enum:
-        n = len(field.enum)
-        parts.append(f"enum ({n} value{'s' if n > 1 else ''}, below)")
     return "; ".join(parts)
 
 
@@ -195,7 +192,7 @@ def column_overview(t: Facts) -> list[str]:
             [
                 code(f.name),
                 f.title,
-                f.type,
+                f.type_wording(),
                 "yes" if f.required else "",
                 "yes" if is_unique(t.schema, f) else "",
                 constraint_text(f),
@@ -210,7 +207,7 @@ def column_overview(t: Facts) -> list[str]:
 
 def column_detail(t: Facts, f: Field) -> list[str]:
     doc = split_enum(f)
-    lines = [f"#### `{t.name}.{f.name}`", "", f"**{f.title}** ({f.type}). {doc.prose}", ""]
+    lines = [f"#### `{t.name}.{f.name}`", "", f"**{f.title}**: {f.type_wording()}. {doc.prose}", ""]
     if doc.meanings:
         counts = t.rows[f.name].value_counts()
         rows = [[code(v), m, str(int(counts.get(v, 0)))] for v, m in doc.meanings.items()]
@@ -250,7 +247,9 @@ def codebook(pkg: Package, tables: list[Facts]) -> str:
         f"{name} {pkg.version}: {len(tables)} tables, {total} rows. Generated from `schemas/*.schema.json`"
         " (the single source of truth), `datapackage.json` and `data/*.csv`.",
         "",
-        "How to read it: a missing value is an empty cell. *Required* columns are never empty;"
+        "How to read it: a missing value is an empty cell. *Type* says what a cell holds; a column"
+        " with categories has a table of its values and their meanings below the overview."
+        " *Required* columns are never empty;"
         " *Unique* columns never repeat a value. *Filled* counts the non-empty cells."
         " *Example* is the first non-empty value in primary-key order, shortened to"
         f" {EXAMPLE_MAX} characters. Patterns must match the whole value. Dates are ISO 8601"
@@ -299,9 +298,10 @@ def crosstab(t: Facts, column: str, values: Sequence[str]) -> pd.DataFrame:
 
 
 def tally(t: Facts, column: str) -> str:
-    """``"3 a, 2 b"``: counts of a column's values, in the order of its enum."""
+    """``"3 a, 2 b"``: counts of a column's values, in the order of its categories."""
     counts = t.rows[column].value_counts()
-    order = t.schema.field(column).enum or sorted(counts.index)
+    cats = t.schema.field(column).categories
+    order = [c.value for c in cats] if cats else sorted(counts.index)
     return ", ".join(f"{int(counts[v])} `{v}`" for v in order if v in counts)
 
 

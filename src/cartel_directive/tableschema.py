@@ -114,7 +114,13 @@ class Field:
         return _TYPES.get(self.type, _TYPES["string"])[2]
 
     def type_wording(self) -> str:
-        """The codebook's words for the type."""
+        """The codebook's words for the type (``docs/codebook.md``, the xlsx export's ``fields`` sheet).
+
+        >>> s = TableSchema("t", {"fields": [{"name": "a"}, {"name": "b", "type": "integer", "categories": [3, 1]},
+        ...                                  {"name": "c", "categories": ["x"], "categoriesOrdered": True}]})
+        >>> [f.type_wording() for f in s.fields]
+        ['text', 'integer, categories (2 values)', 'text, ordered categories (1 value)']
+        """
         words = _TYPES.get(self.type, _TYPES["string"])[3]
         cats = self.categories
         if cats is not None:
