@@ -487,6 +487,11 @@ def test_xlsx_about_sheet_frozen_headers_filters_and_text_as_text(
         assert ws.auto_filter.ref == f"A1:{ws.cell(1, ws.max_column).column_letter}{ws.max_row}"
         assert [c.value for c in ws[1]] == [f["name"] for f in cd.schema(table, root=pkg)["fields"]]
         assert ws.max_row == len(cd.load(table, root=pkg)) + 1
+    header, *codebook = wb["fields"].iter_rows(values_only=True)
+    assert header[:3] == ("table", "field", "type")
+    schemas = Package.open(pkg).schemas
+    assert [r[2] for r in codebook] == [schemas[r[0]].field(r[1]).type_wording() for r in codebook]  # the one wording
+    assert len(codebook) == sum(len(schemas[t].fields) for t in TABLES)
     ws = wb["statements"]
     col = [c.value for c in ws[1]].index("setting") + 1
     for label, text in hostile.items():

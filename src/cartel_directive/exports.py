@@ -882,7 +882,7 @@ def _xlsx(
             partial(_where_in_table, pkg, name, header),
         )
     codebook: list[list[object]] = [
-        [name, f.name, f.type, f.title, f.description, f.unit, categories_text(f), f.required]
+        [name, f.name, f.type_wording(), f.title, f.description, f.unit, categories_text(f), f.required]
         for name in frames
         for f in schemas[name].fields
     ]
