@@ -26,6 +26,8 @@ import unicodedata
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from . import arrowtext
+
 if TYPE_CHECKING:
     import numpy as np
 
@@ -123,8 +125,9 @@ def repair_runs(raw: bytes, profile: str) -> tuple[bytes, np.ndarray, np.ndarray
     spans an ASCII character (lead and continuation characters are all non-ASCII), so
     each run is repaired on its own, and each distinct run once: the repaired parts
     joined are :func:`repair_pieces` of the whole. The parts are found in the bytes
-    (a non-ASCII character is all bytes of 0x80 and more) and joined again by Arrow:
-    no Python string of the text is made. Returns the repaired bytes and the character
+    (a non-ASCII character is all bytes of 0x80 and more) and joined again by Arrow
+    (the bytes split and read through :mod:`~cartel_directive.arrowtext`): no Python
+    string of the text is made. Returns the repaired bytes and the character
     offsets where the parts begin (and the last ends) in ``raw`` and in the repair.
     """
     if profile != LATIN10_PROFILE:
@@ -137,16 +140,14 @@ def repair_runs(raw: bytes, profile: str) -> tuple[bytes, np.ndarray, np.ndarray
     high[1:-1] = np.frombuffer(raw, dtype=np.uint8) >= 0x80
     edges = np.flatnonzero(np.diff(high))  # where a run starts, then where it ends, and so on
     bounds = np.concatenate(([0], edges, [len(raw)])).astype(np.int64)
-    parts = pa.Array.from_buffers(pa.large_string(), len(bounds) - 1, [None, pa.py_buffer(bounds), pa.py_buffer(raw)])
+    parts = arrowtext.split(raw, bounds)
     runs = pc.dictionary_encode(parts.take(np.arange(1, len(parts), 2)))
     fixed = pa.array([_repair_run(r, profile)[0] for r in runs.dictionary.to_pylist()], pa.large_string())
     index = np.arange(len(parts))
     index[1::2] = len(parts) + runs.indices.to_numpy()
     whole = pa.concat_arrays([parts, fixed]).take(index)
-    at = np.frombuffer(whole.buffers()[1], dtype=np.int64)[whole.offset : whole.offset + len(whole) + 1]
-    data = whole.buffers()[2].to_pybytes()[at[0] : at[-1]] if len(whole.buffers()) > 2 and whole.buffers()[2] else b""
     raw_at, fixed_at = (np.concatenate(([0], np.cumsum(pc.utf8_length(x).to_numpy()))) for x in (parts, whole))
-    return data, raw_at, fixed_at
+    return arrowtext.text(whole), raw_at, fixed_at
 
 
 def repair(raw: str, profile: str | None) -> str:

@@ -18,7 +18,6 @@ from .crossfield import EVIDENCE_BLOCKS, _has, _rows, positions
 if TYPE_CHECKING:
     import numpy as np
     import pandas as pd
-    import pyarrow as pa
 
 LAYER = "provenance"
 #: the package boundary's codes for a source_file it refuses to open (:func:`boundary.inside`)
@@ -236,12 +235,10 @@ class _Batch:
         """Join the compared bytes and build the offset maps (after the last :meth:`add`)."""
         import numpy as np
 
-        # joined, then 12 bytes of padding: every offset up to the end starts a 12-byte window
-        self.data = b"".join([*self._compared, bytes(12)])
+        self.data = b"".join(self._compared)
         if len(self.data) >= 2**31:
             raise ValueError("a batch of archived files of 2 GiB or more")
         self.array = np.frombuffer(self.data, dtype=np.uint8)  # a view: no copy
-        self.window4, self.window12 = (np.lib.stride_tricks.sliding_window_view(self.array, k) for k in (4, 12))
         self.char_base = np.cumsum([0, *self._chars])[:-1]
         self.ends = np.cumsum([len(c) for c in self._compared])  # where each file's bytes end in data
         self.owner = None  # for each continuation byte of data, the character it belongs to
@@ -353,53 +350,16 @@ class _Rows:
 
     def __init__(self, block: _Block, code: np.ndarray, order: np.ndarray, bounds: np.ndarray) -> None:
         import numpy as np
-        import pyarrow as pa
         import pyarrow.compute as pc
 
         self.block, self.code, self.order, self.bounds = block, code, order, bounds
         excerpts = arrowtext.column(block.frame[block.cols[1]])  # the column's own chunks: no copy
         self.excerpts = excerpts
-        #: the excerpts as Arrow string views (16 bytes a row) pointing into the column's own
-        #: text, chunk by chunk (the text is never copied)
-        chunks = excerpts.chunks
-        views: list[np.ndarray] = []
-        self.data: list[pa.Buffer] = []
-        for chunk in chunks:
-            sv = chunk.cast(pa.string_view())
-            v = np.frombuffer(sv.buffers()[1], dtype=np.int32).reshape(-1, 4)[sv.offset : sv.offset + len(sv)].copy()
-            v[v[:, 0] > 12, 2] += len(self.data)  # a long view's buffer: this chunk's, among all of them
-            views.append(v)
-            self.data += sv.buffers()[2:]
-        self.views = np.concatenate(views).view("V16").ravel() if views else np.zeros(0, dtype="V16")
+        self.views = arrowtext.StringViews(excerpts)  # over the column's own text (never copied)
         self.chars = np.asarray(pc.utf8_length(excerpts).fill_null(0).to_numpy(zero_copy_only=False))
         self.usable = np.zeros(len(code), dtype=bool)
         self.ok = np.zeros(len(code), dtype=bool)
         self.where: dict[int, str] = {}
-
-    def excerpts_at(self, idx: np.ndarray) -> pa.Array:
-        """The excerpts of rows ``idx`` (their views gathered; no text copied)."""
-        import pyarrow as pa
-
-        return pa.Array.from_buffers(pa.string_view(), len(idx), [None, pa.py_buffer(self.views[idx]), *self.data])
-
-
-def _cuts(batch: _Batch, at: np.ndarray, length: np.ndarray) -> pa.Array:
-    """``batch.data[at : at + length]`` for each row, as Arrow string views into it (buffer 0)."""
-    import numpy as np
-    import pyarrow as pa
-
-    n = len(at)
-    views = np.zeros((n, 4), dtype=np.int32)  # length, then 12 bytes of text, or a 4-byte prefix, buffer, offset
-    views[:, 0] = length
-    long = length > 12
-    views[:, 1] = np.where(long, batch.window4[at].view(np.int32)[:, 0], 0)
-    views[:, 3] = np.where(long, at, 0)
-    short = np.flatnonzero(~long)
-    if len(short):
-        inline = batch.window12[at[short]]
-        inline[np.arange(12) >= length[short, None]] = 0
-        views.view(np.uint8)[short, 4:16] = inline
-    return pa.Array.from_buffers(pa.string_view(), n, [None, pa.py_buffer(views), pa.py_buffer(batch.data)])
 
 
 def _compare(batch: _Batch, blocks: list[_Rows], chunk: int) -> None:
@@ -434,18 +394,18 @@ def _compare(batch: _Batch, blocks: list[_Rows], chunk: int) -> None:
             (a, split_a), (b, split_b) = (batch.repaired(j, c) for c in _python_slice(start, end, size[j]))
             recheck = split_a | split_b  # compared by the definition itself, not by their cut
             at = batch.offsets(a)
-            excerpts = r.excerpts_at(idx)
-            length = np.minimum(r.views[idx].view(np.int32)[::4], batch.ends[j] - at)  # within the file
-            equal = pc.equal(excerpts, _cuts(batch, at, length)).fill_null(False)
+            excerpts = r.views.take(idx)
+            length = np.minimum(r.views.lengths(idx), batch.ends[j] - at)  # within the file
+            equal = pc.equal(excerpts, arrowtext.cuts(batch.data, at, length)).fill_null(False)
             same = np.asarray(equal.to_numpy(zero_copy_only=False), dtype=bool)
             same &= (r.chars[idx] == b - a) & ~recheck & ~past
             rest = np.flatnonzero(~same & ~past)
             if len(rest):
-                slices = _cuts(batch, at[rest], batch.offsets(b[rest]) - at[rest]).to_pylist()
+                slices = arrowtext.cuts(batch.data, at[rest], batch.offsets(b[rest]) - at[rest]).to_pylist()
                 for k in np.flatnonzero(recheck[rest]).tolist():
                     i = rest[k]
                     slices[k] = repair(batch.text(j[i])[start[i] : end[i]], batch.profiles[j[i]])
-                mine = r.excerpts_at(idx[rest]).to_pylist()
+                mine = r.views.take(idx[rest]).to_pylist()
                 matched = zip(fold_many(slices), fold_many(mine), strict=True)
                 same[rest] = np.fromiter((x == y for x, y in matched), dtype=bool, count=len(rest))
             r.ok[idx] = same
