@@ -151,8 +151,10 @@ def repair_runs(raw: bytes, profile: str) -> tuple[bytes, np.ndarray, np.ndarray
 
 
 def repair(raw: str, profile: str | None) -> str:
-    """The repaired reading of ``raw`` under a damage profile (identity without one)."""
-    if not profile:
+    """The repaired reading of ``raw`` under a damage profile (identity without one, and of ASCII)."""
+    if not profile or raw.isascii():  # repair reads only characters from U+0080 up
+        if profile and profile not in DAMAGE_PROFILES:
+            raise UnknownDamageProfile(f"unknown damage profile {profile!r}; known: {', '.join(DAMAGE_PROFILES)}")
         return raw
     return repair_runs(raw.encode("utf-8"), profile)[0].decode("utf-8")
 
@@ -298,7 +300,7 @@ class FoldedText:
         """Raw ``(start, end)`` spans where the folded ``excerpt`` occurs within raw range [lo, hi).
 
         Each occurrence in :attr:`text` is mapped to the raw span of the units it touches
-        and kept when that span :func:`matches` the excerpt. So an occurrence that would
+        and kept when that span :func:`matches` the excerpt (the same test, spelled out). So an occurrence that would
         cut a unit (an accent from its letter, ``..`` of ``…``) is none, and neither is one
         whose raw span repairs otherwise on its own (it ends on a lone ``â`` that the
         character after it kept from being read as a quote).
@@ -310,7 +312,7 @@ class FoldedText:
         i = self.text.find(needle)
         while i != -1:
             start, end = int(self.starts[i]), int(self.ends[i + len(needle) - 1])
-            if start >= lo and (hi is None or end <= hi) and matches(self.raw, start, end, excerpt, self.profile):
+            if start >= lo and (hi is None or end <= hi) and fold(repair(self.raw[start:end], self.profile)) == needle:
                 hits.append((start, end))
             i = self.text.find(needle, i + 1)
         return hits
