@@ -131,7 +131,7 @@ def about(pkg: Package) -> About:
     return About(
         name=str(d.get("name") or STEM),
         title=str(d.get("title") or d.get("name") or STEM),
-        description=" ".join(str(d.get("description", "")).split()),
+        description=_one_line(str(d.get("description", ""))),
         version=pkg.version,
         licenses=licenses,
         citation=apa(cff),
@@ -314,7 +314,8 @@ def _sql_literal(value: object) -> str:
     return str(value)
 
 
-def _comment(text: str) -> str:
+def _one_line(text: str) -> str:
+    """``text`` on one line, its runs of whitespace (newlines too) as single spaces."""
     return " ".join(text.split())
 
 
@@ -326,9 +327,9 @@ def _column_sql(f: Field, c: Coded | None) -> str:
         parts.append(f"CHECK ({_q(f.name)} IN (0, 1))")
     if c is not None:  # the typed categories, stored as the column stores its values
         parts.append(f"CHECK ({_q(f.name)} IN ({', '.join(_sql_literal(_sql_value(v)) for v in c.values)}))")
-    head = f"  -- {_comment(f.title)}"
+    head = f"  -- {_one_line(f.title)}"
     if f.description:
-        head += f": {_comment(f.description)}"
+        head += f": {_one_line(f.description)}"
     return f"{head}\n  " + " ".join(parts)
 
 
@@ -371,12 +372,17 @@ def create_index_sql(schema: TableSchema) -> list[str]:
     return out
 
 
+def _missing(value: object) -> bool:
+    """Whether a cell of a typed frame (as ``astype(object)`` gives it) is a missing value."""
+    import pandas as pd
+
+    return value is None or value is pd.NA or value is pd.NaT or (isinstance(value, float) and value != value)
+
+
 def _sql_value(value: object) -> object:
     import pandas as pd
 
-    if value is None or value is pd.NA or value is pd.NaT:
-        return None
-    if isinstance(value, float) and value != value:
+    if _missing(value):
         return None
     if isinstance(value, pd.Timestamp):
         return value.date().isoformat()
@@ -496,7 +502,7 @@ def datasette_metadata(schemas: dict[str, TableSchema], meta: About, names: list
     for name in names:
         schema = schemas[name]
         entry: dict[str, Any] = {
-            "description": " ".join(schema.description.split()),
+            "description": _one_line(schema.description),
             "columns": {f.name: _column_description(schema, f) for f in schema.fields},
         }
         if len(schema.primary_key) == 1:
@@ -526,7 +532,7 @@ def datasette_metadata(schemas: dict[str, TableSchema], meta: About, names: list
 
 
 def _column_description(schema: TableSchema, f: Field) -> str:
-    text = f"{f.title}: {' '.join(f.description.split())}" if f.description else f.title
+    text = f"{f.title}: {_one_line(f.description)}" if f.description else f.title
     if f.unit:
         text += f" (unit: {f.unit})"
     values = categories_text(f)
@@ -682,9 +688,9 @@ def stata_frame(df: pd.DataFrame, schema: TableSchema, meta: About, title: str =
             out[f.name] = values
             if any(len(str(v).encode("utf-8")) > STATA_STR_MAX for v in values):
                 result.strl.append(f.name)
-        label = " ".join(f.title.split())
+        label = _one_line(f.title)
         result.variable_labels[f.name] = label if _fits(label) else f.name
-        notes = [f"{label}: {' '.join(f.description.split())}" if f.description else label]
+        notes = [f"{label}: {_one_line(f.description)}" if f.description else label]
         if f.unit:
             notes.append(f"Unit: {f.unit}.")
         if c is not None:
@@ -701,7 +707,7 @@ def stata_frame(df: pd.DataFrame, schema: TableSchema, meta: About, title: str =
     candidates = [title, f"{meta.name} {meta.version}: {schema.name}", schema.name]
     result.data_label = next(c for c in candidates if c and _fits(c))
     result.notes = [
-        f"Table {schema.name}{f' ({title})' if title else ''}: {' '.join(schema.description.split())}",
+        f"Table {schema.name}{f' ({title})' if title else ''}: {_one_line(schema.description)}",
         *meta.lines(),
         MISSING_STRINGS_NOTE,
         *[f"Variable {v}: {' '.join(n)}" for v, n in result.variable_notes.items()],
@@ -751,7 +757,7 @@ def _stata(
 ) -> list[str]:
     written = []
     for name, df in frames.items():
-        title = " ".join(str(pkg.resources[name].descriptor.get("title", "")).split())
+        title = _one_line(str(pkg.resources[name].descriptor.get("title", "")))
         s = stata_frame(df, schemas[name], meta, title, pkg.resources[name].path)
         _write_dta(s, stage / f"{name}.dta")
         written.append(f"{name}.dta")
@@ -784,7 +790,7 @@ def _put(ws: Any, row: int, col: int, value: object, where: Callable[[], str]) -
     import pandas as pd
     from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
-    if value is None or value is pd.NA or value is pd.NaT or (isinstance(value, float) and value != value):
+    if _missing(value):
         return
     cell = ws.cell(row=row, column=col)
     if isinstance(value, pd.Timestamp):
@@ -863,7 +869,7 @@ def _xlsx(
         ("BibTeX", meta.bibtex),
         ("Missing values", "An empty cell is a missing value; dates are Excel dates (yyyy-mm-dd)."),
         ("Sheets", ", ".join([*frames, "fields"])),
-        *[(f"Sheet {n}", " ".join(schemas[n].description.split())) for n in frames],
+        *[(f"Sheet {n}", _one_line(schemas[n].description)) for n in frames],
     ]
     for i, (k, v) in enumerate(intro, start=1):
         _put(ws, i, 1, k, partial(str.format, "{}:about:{}", XLSX_FILE, i))
