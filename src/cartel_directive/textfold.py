@@ -15,8 +15,10 @@ deterministic steps:
    and hyphen becomes ``-``; ``…`` becomes ``...``; every run of whitespace becomes one
    space, and the ends are trimmed.
 
-Both steps keep a map from each folded character back to the span of the archived
-text it came from, so an excerpt found in folded text has exact offsets in the file.
+:class:`FoldedText` is ``fold(repair(raw))`` with a map from each folded character back
+to the span of the archived text it came from (a letter with the accents NFC joins to
+it, a run of whitespace, ``…``: one span each), so an excerpt found in folded text has
+exact offsets in the file.
 """
 
 from __future__ import annotations
@@ -152,9 +154,9 @@ def repair_runs(raw: bytes, profile: str) -> tuple[bytes, np.ndarray, np.ndarray
 
 def repair(raw: str, profile: str | None) -> str:
     """The repaired reading of ``raw`` under a damage profile (identity without one, and of ASCII)."""
+    if profile and profile not in DAMAGE_PROFILES:
+        raise UnknownDamageProfile(f"unknown damage profile {profile!r}; known: {', '.join(DAMAGE_PROFILES)}")
     if not profile or raw.isascii():  # repair reads only characters from U+0080 up
-        if profile and profile not in DAMAGE_PROFILES:
-            raise UnknownDamageProfile(f"unknown damage profile {profile!r}; known: {', '.join(DAMAGE_PROFILES)}")
         return raw
     return repair_runs(raw.encode("utf-8"), profile)[0].decode("utf-8")
 
@@ -300,7 +302,7 @@ class FoldedText:
         """Raw ``(start, end)`` spans where the folded ``excerpt`` occurs within raw range [lo, hi).
 
         Each occurrence in :attr:`text` is mapped to the raw span of the units it touches
-        and kept when that span :func:`matches` the excerpt (the same test, spelled out). So an occurrence that would
+        and kept when that span :func:`matches` the excerpt. So an occurrence that would
         cut a unit (an accent from its letter, ``..`` of ``…``) is none, and neither is one
         whose raw span repairs otherwise on its own (it ends on a lone ``â`` that the
         character after it kept from being read as a quote).
@@ -312,7 +314,7 @@ class FoldedText:
         i = self.text.find(needle)
         while i != -1:
             start, end = int(self.starts[i]), int(self.ends[i + len(needle) - 1])
-            if start >= lo and (hi is None or end <= hi) and fold(repair(self.raw[start:end], self.profile)) == needle:
+            if start >= lo and (hi is None or end <= hi) and matches(self.raw, start, end, excerpt, self.profile):
                 hits.append((start, end))
             i = self.text.find(needle, i + 1)
         return hits
