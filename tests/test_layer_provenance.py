@@ -90,6 +90,43 @@ def test_real_damaged_file_repairs_to_clean_text(archive: Path) -> None:
     assert FoldedText.build(raw, "utf8-as-latin10-c1-lost").find_all("“absolutely off the table,”")
 
 
+def test_an_excerpt_is_located_where_the_archive_decomposes_its_accents(gen) -> None:
+    """The review's case end to end: the archive writes every accent as a letter and a combining
+    mark (NFC joins them; the excerpts are written composed). An excerpt whose offsets no longer
+    fit is said to occur where its raw text matches it, and build places every excerpt again."""
+    import re
+    import unicodedata
+
+    from cartel_directive.build import build
+    from cartel_directive.textfold import matches
+
+    root, archive = gen
+    ws = Workspace(root, archive)
+    sources = ws.sources()
+    header, rows = ws.read("events")
+    cells = [dict(zip(header, r, strict=True)) for r in rows]
+    i = next(
+        k
+        for k, c in enumerate(cells)
+        if unicodedata.normalize("NFD", c["evidence"]) != c["evidence"]
+        and not sources[c["source_file"]]["encoding_damage"]
+    )
+    name, excerpt = cells[i]["source_file"], cells[i]["evidence"]
+    path = archive / name
+    path.write_text(unicodedata.normalize("NFD", path.read_text(encoding="utf-8")), encoding="utf-8")
+    raw = path.read_text(encoding="utf-8")
+    [problem] = [
+        p
+        for p in validate(root, sources=archive).problems
+        if p.code == "evidence-mismatch" and (p.file, p.row) == ("data/events.csv", i + 2)
+    ]
+    where = re.search(r"it occurs at (\d+)-(\d+)", problem.message)
+    assert where, problem.message
+    assert matches(raw, int(where[1]), int(where[2]), excerpt, None)
+    build(root, archive, accept=[name])
+    assert validate(root, sources=archive).ok
+
+
 def test_without_archive_the_layer_says_it_did_not_run(gen, monkeypatch) -> None:
     monkeypatch.delenv("CARTEL_DIRECTIVE_SOURCES", raising=False)
     report = validate(gen[0])
