@@ -556,7 +556,7 @@ WHY: dict[str, str] = {
     ),
     "real package: load_all": (
         "`read_csv` is one C call per file; `load_all` also opens and checks the descriptor and eight "
-        "schemas, checks every file's SHA-256, scans each file's structure, and types 124 columns: each "
+        "schemas, checks every file's SHA-256, scans each file's structure, and types every column: each "
         "column costs a fixed fraction of a millisecond in pandas and Arrow calls whatever its length, "
         "which dominates files of a few dozen rows."
     ),
