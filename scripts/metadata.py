@@ -37,15 +37,6 @@ COMMAND = "python scripts/metadata.py"
 ZENODO = Path(".zenodo.json")
 CROISSANT = Path("croissant.json")
 
-#: Table Schema type -> Croissant (schema.org) data type.
-CROISSANT_TYPES = {
-    "string": "sc:Text",
-    "integer": "sc:Integer",
-    "number": "sc:Float",
-    "boolean": "sc:Boolean",
-    "date": "sc:Date",
-}
-
 #: SPDX licence id -> the URL Croissant and schema.org expect.
 LICENSE_URLS = {
     "CC-BY-4.0": "https://creativecommons.org/licenses/by/4.0/",
@@ -245,13 +236,14 @@ def croissant(pkg: Package, cff: dict[str, Any]) -> dict[str, Any]:
             for f, rf in zip(fields, ref_fields, strict=True):
                 refs[f] = _field_id(target, rf)
         fields_out = []
+        typed = {f.name: f for f in pkg.schemas[n].fields}
         for f in schema["fields"]:
             entry: dict[str, Any] = {
                 "@type": "cr:Field",
                 "@id": _field_id(n, f["name"]),
                 "name": f["name"],
                 "description": _text(f.get("description") or f.get("title")),
-                "dataType": CROISSANT_TYPES[f.get("type", "string")],
+                "dataType": typed[f["name"]].to_croissant(),
             }
             if f["name"] in refs:
                 entry["references"] = {"field": {"@id": refs[f["name"]]}}

@@ -145,6 +145,16 @@ def test_every_file_with_its_sha256(croissant: dict) -> None:
         assert f["contentSize"] == f"{len(data)} B" and f["encodingFormat"] == "text/csv"
 
 
+#: Table Schema type -> the schema.org data type Croissant uses for it (the Croissant 1.1 specification).
+SCHEMA_ORG_TYPES = {
+    "string": "sc:Text",
+    "integer": "sc:Integer",
+    "number": "sc:Float",
+    "boolean": "sc:Boolean",
+    "date": "sc:Date",
+}
+
+
 def test_every_field_with_description_type_key_and_references(croissant: dict, meta) -> None:
     pkg = Package.open(ROOT)
     sets = {rs["@id"]: rs for rs in croissant["recordSet"]}
@@ -156,7 +166,7 @@ def test_every_field_with_description_type_key_and_references(croissant: dict, m
         for f in d["fields"]:
             out = fields[f["name"]]
             assert out["description"] == " ".join(f["description"].split()), (name, f["name"])
-            assert out["dataType"] == meta.CROISSANT_TYPES[f["type"]]
+            assert out["dataType"] == SCHEMA_ORG_TYPES[f["type"]]
         key = sets[name]["key"]
         keys = [k["@id"] for k in (key if isinstance(key, list) else [key])]
         assert keys == [f"{name}/{k}" for k in d["primaryKey"]]

@@ -208,9 +208,10 @@ def row_key(table: str, key: str, root: Path | None = None) -> list[tuple[str, s
     A composite key is written with its values joined by ``+`` in key order
     (``ev-0001+us-government+agent``).
     """
-    from .loader import _open, load
+    from .descriptor import Package
+    from .loader import load
 
-    pkg = _open(root)
+    pkg = Package.installed_or(root)
     if table not in pkg.resources:
         raise CartelDirectiveError(f"unknown table {table!r}; the tables are: {', '.join(pkg.resources)}")
     fields = list(pkg.schemas[table].primary_key)

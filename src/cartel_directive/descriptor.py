@@ -12,6 +12,7 @@ without guarding against a list where a dict belongs.
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -85,6 +86,13 @@ class Package:
     root: Path
     descriptor: dict[str, Any]
     schemas: dict[str, TableSchema] = field(default_factory=dict, compare=False, repr=False)
+
+    @classmethod
+    def installed_or(cls, root: str | os.PathLike[str] | None) -> Package:
+        """The package at ``root``, or the installed copy when ``root`` is None (the Python API's default)."""
+        from .resources import bundled_root
+
+        return cls.open(bundled_root() if root is None else Path(root))
 
     @classmethod
     def open(cls, path: str | Path | None = None) -> Package:

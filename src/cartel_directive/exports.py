@@ -49,7 +49,6 @@ from .boundary import publish
 from .descriptor import Package
 from .errors import CartelDirectiveError
 from .extras import require
-from .resources import bundled_root
 from .tableschema import Field, TableSchema
 
 if TYPE_CHECKING:
@@ -193,7 +192,7 @@ def export(fmt: str, out: str | os.PathLike[str], *, root: str | os.PathLike[str
     folder = Path(out)
     if folder.exists() and not folder.is_dir():
         raise ExportError(f"{folder}: exists and is not a folder")
-    pkg = Package.open(bundled_root() if root is None else Path(root))
+    pkg = Package.installed_or(root)
     _refuse_invalid(pkg, fmt)
     names = list(pkg.resources)
     for name in names:

@@ -44,7 +44,7 @@ _SHOWN = 5
 def _open(root: Root) -> Package:
     if root is not None and not isinstance(root, str | os.PathLike):
         raise TypeError(f"root must be a path (str or os.PathLike) or None, not {type(root).__name__}: {root!r}")
-    return Package.open(bundled_root() if root is None else Path(root))
+    return Package.installed_or(root)
 
 
 def _check_args(*table: object, **flags: object) -> None:

@@ -13,14 +13,14 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
-#: Per Table Schema type: (pandas dtype, SQLite type, Stata handling, codebook wording).
+#: Per Table Schema type: (pandas dtype, SQLite type, Stata handling, codebook wording, Croissant dataType).
 #: Types outside this table are refused by the descriptor checks; here they read as strings.
-_TYPES: dict[str, tuple[str, str, str, str]] = {
-    "string": ("string", "TEXT", "str", "text"),
-    "integer": ("Int64", "INTEGER", "int", "integer"),
-    "number": ("Float64", "REAL", "float", "number (decimal point, optional exponent; finite)"),
-    "boolean": ("boolean", "INTEGER", "byte", "boolean"),
-    "date": ("datetime64[ns]", "TEXT", "date", "date (YYYY-MM-DD)"),
+_TYPES: dict[str, tuple[str, str, str, str, str]] = {
+    "string": ("string", "TEXT", "str", "text", "sc:Text"),
+    "integer": ("Int64", "INTEGER", "int", "integer", "sc:Integer"),
+    "number": ("Float64", "REAL", "float", "number (decimal point, optional exponent; finite)", "sc:Float"),
+    "boolean": ("boolean", "INTEGER", "byte", "boolean", "sc:Boolean"),
+    "date": ("datetime64[ns]", "TEXT", "date", "date (YYYY-MM-DD)", "sc:Date"),
 }
 #: The Table Schema types this package supports (the descriptor checks refuse others).
 TYPES = frozenset(_TYPES)
@@ -112,6 +112,10 @@ class Field:
         if self.categories is not None:
             return "label"
         return _TYPES.get(self.type, _TYPES["string"])[2]
+
+    def to_croissant(self) -> str:
+        """The Croissant ``dataType`` of the field's values (``croissant.json``)."""
+        return _TYPES.get(self.type, _TYPES["string"])[4]
 
     def type_wording(self) -> str:
         """The codebook's words for the type (``docs/codebook.md``, the xlsx export's ``fields`` sheet).
