@@ -9,7 +9,7 @@ documentation cannot drift from the package:
   ``sources.csv``) and the R example (``<!-- r-example:start ... -->``, the text of
   ``examples/read.R``, which CI runs, so the README shows exactly the code that is tested);
 - ``docs/datasheet.md``: only the block between ``<!-- composition:start ... -->`` and
-  ``<!-- composition:end -->``.
+  ``<!-- composition:end -->``, and the version its first paragraph names.
 
 Usage: ``python scripts/docs.py`` writes the files that changed; ``--check`` writes
 nothing and exits 1 when any of them is stale. The output is deterministic.
@@ -382,6 +382,9 @@ def outputs(root: Path) -> dict[Path, str]:
     readme = replace_block(readme, "<!-- sources:start", "<!-- sources:end -->", readme_sources(src), README)
     out[README] = replace_block(readme, "<!-- r-example:start", "<!-- r-example:end -->", r_example(root), README)
     sheet = (root / DATASHEET).read_text(encoding="utf-8")
+    sheet, n = re.subn(r"(\(Gebru et al\.\), for version )[0-9A-Za-z.+-]+?(\.\n)", rf"\g<1>{pkg.version}\g<2>", sheet)
+    if n != 1:
+        raise DocsError(f"{DATASHEET}: the sentence 'for version X.' that names the version is not there once")
     out[DATASHEET] = replace_block(
         sheet, "<!-- composition:start", "<!-- composition:end -->", composition(tables, sources), DATASHEET
     )

@@ -30,7 +30,7 @@ mlc = pytest.importorskip("mlcroissant")
 MLCROISSANT_CANNOT: dict[str, str] = {
     "event_actors": "mlcroissant's Join fails on a record set with two `references` (a generator has no .columns)",
     "statements": "mlcroissant's Join fails on a record set with several `references` (a generator has no .columns)",
-    "statistics": "a field that references its own record set (derived_from -> stat_id) makes mlcroissant's graph cyclic",
+    "statistics": "a field that references its own record set (baseline_stat_id -> stat_id) makes mlcroissant's graph cyclic",
 }
 
 

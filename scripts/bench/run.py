@@ -7,7 +7,7 @@ For each size it generates a synthetic package (scripts/bench/synthetic.py) and 
 one after the other and ``--repeat`` times each (medians reported), these whole
 processes (interpreter start and imports included, the same for every tool):
 
-* ``validate``: ``python -m cartel_directive validate PKG --sources ARCHIVE`` (every layer,
+* ``validate``: ``python -m cartel_directive validate --package PKG --sources ARCHIVE`` (every layer,
   provenance included);
 * ``frictionless``: ``frictionless validate PKG/datapackage.json`` (the verdicts must agree);
 * ``read_csv``: a Python process that imports pandas and runs ``pandas.read_csv`` on every
@@ -235,7 +235,7 @@ def main(argv: list[str] | None = None) -> int:
             pkg, archive = str(out / "pkg"), str(out / "archive")
             r: dict = {"counts": counts, "rows": sum(counts.values())}
             cmds = {
-                "validate": [PY, "-m", "cartel_directive", "validate", pkg, "--sources", archive],
+                "validate": [PY, "-m", "cartel_directive", "validate", "--package", pkg, "--sources", archive],
                 "frictionless": [FRICTIONLESS, "validate", f"{pkg}/datapackage.json"],
                 "read_csv": [PY, "-c", READ_CSV, pkg],
                 "load_all": [PY, "-c", LOAD_ALL, pkg],
@@ -258,7 +258,7 @@ def main(argv: list[str] | None = None) -> int:
         print("real package", file=sys.stderr, flush=True)
         real = measure_in_turn(
             {
-                "validate": [PY, "-m", "cartel_directive", "validate", str(REPO), *_sources()],
+                "validate": [PY, "-m", "cartel_directive", "validate", "--package", str(REPO), *_sources()],
                 "frictionless": [FRICTIONLESS, "validate", str(REPO / "datapackage.json")],
                 "imports": [PY, "-c", IMPORTS],
             },
@@ -429,7 +429,7 @@ def report(res: dict, command: str) -> str:
         "",
         "Every figure is a whole process (interpreter start and imports included): CPU = user + system "
         "time of that process, peak = its maximum resident memory. Reproduce one with public tools, e.g. "
-        "`/usr/bin/time -v python -m cartel_directive validate PKG --sources ARCHIVE` beside "
+        "`/usr/bin/time -v python -m cartel_directive validate --package PKG --sources ARCHIVE` beside "
         "`/usr/bin/time -v frictionless validate PKG/datapackage.json` on a package from "
         "`python scripts/bench/synthetic.py OUT --statements N`.",
         "",

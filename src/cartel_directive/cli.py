@@ -56,13 +56,24 @@ def _package(args: argparse.Namespace) -> Path:
 
 def _validate(args: argparse.Namespace) -> int:
     """Exit 0: valid; 1: invalid data; 2: usage or I/O error (no package, unreadable file, an
-    archive folder that does not exist: the report still names it, code ``archive-folder-missing``)."""
+    archive folder that does not exist, ``--require-provenance`` without an archive): those are
+    said in one line, with no report, since they are no verdict on the data."""
     import json
 
     from .extras import require
     from .problems import escape
+    from .resources import sources_dir
 
     root = _package(args)
+    folder, how = sources_dir(args.sources)
+    if folder is not None and not folder.is_dir():
+        raise UsageError(
+            f"the source archive folder {folder} (from {how}) "
+            + ("is not a folder" if folder.exists() else "does not exist")
+            + "; give the archive's folder, or leave it out to validate without the provenance layer"
+        )
+    if folder is None and args.require_provenance:
+        raise UsageError("--require-provenance: no source archive (give --sources DIR or set CARTEL_DIRECTIVE_SOURCES)")
     require("validate", "validate")
     from .validate import validate
 
@@ -76,12 +87,12 @@ def _validate(args: argparse.Namespace) -> int:
     else:
         for line in report.lines():
             print(line)
-    if args.require_provenance and "provenance" not in report.ran:
+    if not report.ok:
+        return 1
+    if args.require_provenance and "provenance" not in report.ran:  # pragma: no cover - checked above
         print("error: the provenance layer did not run (--require-provenance)", file=sys.stderr)
         return 2
-    if "archive-folder-missing" in report.codes():
-        return 2  # the folder the user named (or configured) is not there: not a verdict on the data
-    return 0 if report.ok else 1
+    return 0
 
 
 def _installed(root: Path) -> bool:

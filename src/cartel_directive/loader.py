@@ -101,8 +101,8 @@ def _verified(pkg: Package, table: str, *, read: bool, verify: bool = True) -> t
         raise IntegrityError(
             f"{file}: does not match datapackage.json ({size} bytes, {digest}; expected "
             f"{expected_bytes} bytes, {expected_hash}): the file was modified or truncated "
-            "(reinstall cartel-directive; for an edited copy, run `cartel-directive build --package COPY` "
-            "or load it with verify=False)"
+            "(reinstall cartel-directive; for an edited copy, load it with verify=False, or make it consistent "
+            "with `cartel-directive build --package COPY --sources ARCHIVE` in a clone of the repository)"
         )
     return file, data
 
@@ -173,7 +173,8 @@ def load(table: str, validate: bool = False, *, root: Root = None, verify: bool 
     ``verify=False`` loads an edited copy (``root=``) whose files no longer match its
     ``datapackage.json``: it skips only the size and SHA-256 comparison; the header,
     every cell's type and every enum value are still checked. To make the copy
-    consistent instead, run ``cartel-directive build --package COPY``.
+    consistent instead, run ``cartel-directive build --package COPY --sources ARCHIVE`` in a clone of the
+    repository (build needs the source archive and the repository's ``metadata/`` folder).
 
     >>> import cartel_directive as cd
     >>> events = cd.load("events")

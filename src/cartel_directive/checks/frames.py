@@ -69,6 +69,11 @@ def _field_checks(f: Field) -> list[pa.Check]:
     return checks
 
 
+def _article(word: str) -> str:
+    """ "a" or "an" before ``word`` (by its first letter: ``an actor_id``, ``a source_file``)."""
+    return "an" if word[:1].lower() in "aeiou" else "a"
+
+
 def _typed_values(f: Field, values: list[str]) -> Any:
     """The allowed values typed as the column they are compared with (the one typing step), as Arrow."""
     import pandas as pd
@@ -171,7 +176,7 @@ def build_schema(
                 pa.Check(
                     _membership(allowed),
                     name="foreign-key",
-                    error=f"is not a {label} in {where} (dangling foreign key)",
+                    error=f"is not {_article(label)} {label} in {where} (dangling foreign key)",
                     ignore_na=False,
                 )
             )
