@@ -39,7 +39,7 @@ def bounds_many(values: Sequence[str] | Any) -> tuple[np.ndarray, np.ndarray, li
     """First and last possible day of each EDTF string, as int64 days since 1970-01-01
     (:data:`NAT` for an open end), and for each an error message (None when valid).
 
-    ``values`` is a sequence of strings or an Arrow string array. One regular expression
+    ``values`` is a sequence of strings, a pandas string array or an Arrow string array. One regular expression
     splits every value; Arrow casts its digits; numpy does the calendar (:func:`days_from_civil`).
     """
     import numpy as np
@@ -49,7 +49,7 @@ def bounds_many(values: Sequence[str] | Any) -> tuple[np.ndarray, np.ndarray, li
     n = len(values)
     if n == 0:  # e.g. a column whose every cell is empty: nothing to bound
         return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64), []
-    texts = values if isinstance(values, pa.Array | pa.ChunkedArray) else pa.array(list(values), pa.string())
+    texts = values if isinstance(values, pa.Array | pa.ChunkedArray) else pa.array(values, pa.large_string())
     parts = pc.extract_regex(texts, PATTERN)
     matched = parts.is_valid().to_numpy(zero_copy_only=False)
     parts = parts.fill_null({k: "" for k in (f.name for f in parts.type)})

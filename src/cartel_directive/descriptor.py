@@ -22,7 +22,7 @@ from typing import Any
 from . import boundary
 from .errors import BoundaryError
 from .problems import Problem
-from .resources import DESCRIPTOR, resolve_root
+from .resources import DESCRIPTOR, bundled_root, resolve_root
 from .tableschema import TableSchema
 
 #: The tables in dependency order (a table only refers to tables before it, or to itself).
@@ -90,8 +90,6 @@ class Package:
     @classmethod
     def installed_or(cls, root: str | os.PathLike[str] | None) -> Package:
         """The package at ``root``, or the installed copy when ``root`` is None (the Python API's default)."""
-        from .resources import bundled_root
-
         return cls.open(bundled_root() if root is None else Path(root))
 
     @classmethod

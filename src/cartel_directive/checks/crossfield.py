@@ -76,16 +76,6 @@ def positions(col: pd.Series, names: list[str]) -> np.ndarray:
     return np.append(where, -1)[codes]
 
 
-def _strings(values: Any) -> Any:
-    """Distinct text values as an Arrow string array (the same buffers when they are Arrow-backed)."""
-    import pyarrow as pa
-
-    try:
-        return pa.array(values, pa.large_string())
-    except (pa.ArrowInvalid, pa.ArrowTypeError):  # Python-backed strings of the light install
-        return pa.array([str(v) for v in values], pa.large_string())
-
-
 def check_dates(name: str, file: str, frame: pd.DataFrame) -> Iterator[Problem]:
     """The EDTF value's first and last days are date_start and date_end; the basis goes with the value.
 
@@ -101,7 +91,7 @@ def check_dates(name: str, file: str, frame: pd.DataFrame) -> Iterator[Problem]:
         if not _has(frame, col, start, end, basis):
             continue
         codes, uniques = pd.factorize(frame[col], use_na_sentinel=True)
-        ulo, uhi, umsg = bounds_many(_strings(uniques))
+        ulo, uhi, umsg = bounds_many(uniques)
         given = codes >= 0
         pick = np.where(given, codes, 0)
         want_lo = np.where(given, ulo[pick] if len(uniques) else NAT, NAT)
